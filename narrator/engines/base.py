@@ -1,0 +1,73 @@
+"""The one interface every speech engine implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..models import Clip, VoiceProfile
+
+__all__ = ["Engine", "EngineVoice"]
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    """A voice an engine offers, for ``narrator voices``."""
+
+    engine: str
+    """The engine's registered name."""
+
+    id: str
+    """What a profile's ``model`` field names to use this voice."""
+
+    description: str = ""
+    """Language, quality or where the voice was found."""
+
+
+class Engine(ABC):
+    """A text-to-speech engine bound to one voice.
+
+    Subclasses set the class attributes that describe what they can do and implement
+    :meth:`synthesize`. An engine instance is created once per worker and reused for every
+    chunk, because loading a voice is the expensive part.
+    """
+
+    name: ClassVar[str]
+    """The registry name, e.g. ``piper``."""
+
+    max_chunk_chars: ClassVar[int] = 400
+    """Longest text the engine reads well in one call; longer sentences are split at clauses."""
+
+    native_rate: ClassVar[bool] = False
+    """True when the engine changes speed itself (so pitch stays natural)."""
+
+    install_hint: ClassVar[str] = ""
+    """What to install when the engine's library is missing."""
+
+    def __init__(self, profile: VoiceProfile) -> None:
+        self.profile = profile
+
+    @property
+    @abstractmethod
+    def sample_rate(self) -> int:
+        """The rate of the clips this engine returns."""
+
+    @abstractmethod
+    def synthesize(self, text: str) -> Clip:
+        """Render ``text`` (already normalized, one sentence or clause) to audio."""
+
+    def identity(self) -> str:
+        """Everything about this engine and voice that changes the audio, as one string.
+
+        Used in cache keys; subclasses add their library version and model hash.
+        """
+        return f"{self.name}|{self.profile.model}|rate={self.profile.rate}"
+
+    @classmethod
+    def available_voices(cls) -> list[EngineVoice]:
+        """The voices this engine can use on this machine (may be empty)."""
+        return []
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most engines hold nothing
+        """Release anything the engine holds."""

@@ -1,0 +1,24 @@
+"""Shared fixtures: where ../shared lives, and the seed article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ../shared folder beside the checkout (seeds and peer suites)."""
+    if not SHARED.is_dir():
+        pytest.fail(f"{SHARED} is missing: the tests need ../shared beside the checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_path(shared_dir: Path) -> Path:
+    """The original news-page dump the project started from."""
+    return shared_dir / "seeds" / "000_1faf2e8a263f80d6.txt"
