@@ -122,10 +122,12 @@ def assemble(
     rendered: Iterable[tuple[Chunk, Clip]],
     script: Script,
     pauses: PausePolicy,
-    sample_rate: int,
+    sample_rate: int | None = None,
     policy: AssemblyPolicy | None = None,
 ) -> Assembled:
     """Join rendered chunks, in order, with the pause each chunk asks for.
+
+    The narration's sample rate is ``sample_rate``, or else the first clip's.
 
     Cue times come from the assembled samples themselves (frame counts), so they cannot
     drift from the audio however long the narration is.
@@ -139,24 +141,28 @@ def assemble(
         parts.append(samples)
         position += len(samples)
 
-    add(np.zeros(_frames(pauses.edge_ms, sample_rate), dtype=np.float32))
     starts: dict[int, int] = {}
     ends: dict[int, int] = {}
+    rate = sample_rate or 0
     for chunk, clip in rendered:
-        audio = prepare_clip(clip, sample_rate, policy)
+        if not rate:
+            rate = clip.sample_rate
+        if not parts:
+            add(np.zeros(_frames(pauses.edge_ms, rate), dtype=np.float32))
+        audio = prepare_clip(clip, rate, policy)
         if chunk.sentence not in starts:
             starts[chunk.sentence] = position
         add(audio)
         ends[chunk.sentence] = position
-        add(np.zeros(_frames(pauses.for_break(chunk.pause_after), sample_rate), dtype=np.float32))
-    if not starts:
+        add(np.zeros(_frames(pauses.for_break(chunk.pause_after), rate), dtype=np.float32))
+    if not starts or not rate:
         raise AudioError("The engine produced no audio for any sentence; nothing to write.")
 
     joined = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     samples = np.clip(np.round(joined * _FULL_SCALE), -32768, 32767).astype(np.int16)
 
     def ms(frame: int) -> int:
-        return round(1000 * frame / sample_rate)
+        return round(1000 * frame / rate)
 
     cues = tuple(
         Cue(key=s.key, text=s.text, start_ms=ms(starts[i]), end_ms=ms(ends[i]))
@@ -164,7 +170,7 @@ def assemble(
         if i in starts
     )
     chapters = _chapters(script, {i: ms(f) for i, f in starts.items()}, ms(len(samples)))
-    return Assembled(samples=samples, sample_rate=sample_rate, cues=cues, chapters=chapters)
+    return Assembled(samples=samples, sample_rate=rate, cues=cues, chapters=chapters)
 
 
 def _chapters(script: Script, start_ms: dict[int, int], total_ms: int) -> tuple[Chapter, ...]:

@@ -142,6 +142,8 @@ def _options(**kwargs: Any) -> Any:
 )
 @input_format_option
 @allow_private_option
+@click.option("--no-cache", is_flag=True, help="Render every sentence again; keep nothing.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_errors_to_click
 def narrate(
@@ -155,6 +157,8 @@ def narrate(
     lexicons: tuple[str, ...],
     input_format: str | None,
     allow_private_urls: bool,
+    no_cache: bool,
+    cache_dir: str | None,
     quiet: bool,
 ) -> None:
     """Narrate ARTICLE (a .txt/.md/.html file, an http(s) URL, or - for stdin) to audio."""
@@ -171,6 +175,8 @@ def narrate(
         lexicons=lexicons,
         input_format=input_format,
         allow_private_urls=allow_private_urls,
+        cache=not no_cache,
+        cache_dir=Path(cache_dir) if cache_dir else None,
     )
     started = time.monotonic()
     result = run(article, out, options=options, progress=_Progress(quiet, "Narrating"))
@@ -178,7 +184,8 @@ def narrate(
         secs = result.duration_ms / 1000
         click.echo(
             f"Wrote {out} ({int(secs // 60)}:{secs % 60:04.1f}, {len(result.cues)} sentences, "
-            f"voice {result.voice}) in {time.monotonic() - started:.1f} s.",
+            f"voice {result.voice}, {result.rendered} rendered, {result.cached} from cache) "
+            f"in {time.monotonic() - started:.1f} s.",
             err=True,
         )
 
@@ -324,6 +331,35 @@ def voices() -> None:
         click.echo(f"\n{engine} voices ({len(found)}; name one as 'model' in a profile):")
         for voice in found:
             click.echo(f"  {voice.id:<28} {voice.description}")
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect or empty the cache of rendered clips."""
+
+
+@cache.command("info")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache folder.")
+@_errors_to_click
+def cache_info(cache_dir: str | None) -> None:
+    """Print where the cache is, how many clips it holds and its size."""
+    from .cache import ClipCache
+
+    info = ClipCache(Path(cache_dir) if cache_dir else None).info()
+    click.echo(f"path: {info.path}")
+    click.echo(f"clips: {info.entries}")
+    click.echo(f"size: {info.bytes / 1e6:.1f} MB of {info.max_bytes / 1e6:.0f} MB")
+
+
+@cache.command("clear")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache folder.")
+@_errors_to_click
+def cache_clear(cache_dir: str | None) -> None:
+    """Remove every cached clip."""
+    from .cache import ClipCache
+
+    removed = ClipCache(Path(cache_dir) if cache_dir else None).clear()
+    click.echo(f"Removed {removed} clips.")
 
 
 def main() -> None:

@@ -344,3 +344,6 @@ class Narration:
 
     rendered: int = 0
     """How many chunks the engine rendered in this run."""
+
+    cached: int = 0
+    """How many chunks came from the cache."""

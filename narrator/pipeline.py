@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .audio import assemble
+from .cache import ClipCache
 from .encode import Tags, atomic_write, check_writable, encode, format_for_path, write_tags
 from .engines import engine_class
 from .errors import NoArticleError, VoiceError
@@ -16,7 +17,7 @@ from .ingest import FetchPolicy, read_source
 from .models import Article, DocFormat, Document, Narration, Script, VoiceProfile
 from .normalize import Lexicon, normalize
 from .segment import build_script, chunk_script
-from .synth import ProgressFn, load_engine, render
+from .synth import ProgressFn, RenderStats, render
 from .voices import DEFAULT_VOICE, get_profile
 
 __all__ = [
@@ -56,6 +57,12 @@ class NarrateOptions:
 
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     """Limits for fetching URLs."""
+
+    cache: bool = True
+    """Reuse clips rendered before (and keep new ones)."""
+
+    cache_dir: Path | None = None
+    """Where the clip cache lives; ``None`` means the default (see ``narrator cache info``)."""
 
 
 Source = str | Path | Document | Article
@@ -130,14 +137,14 @@ def narrate(
     profile = resolve_voice(options)
     article = load_article(source, options, stdin=stdin)
     script = make_script(article, options)
-    engine = load_engine(profile)
-    try:
-        chunks = chunk_script(script, engine.max_chunk_chars)
-        assembled = assemble(
-            render(chunks, engine, progress), script, profile.pauses, engine.sample_rate
-        )
-    finally:
-        engine.close()
+    chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
+    stats = RenderStats()
+    cache = ClipCache(options.cache_dir) if options.cache else None
+    assembled = assemble(
+        render(chunks, profile, cache=cache, progress=progress, stats=stats),
+        script,
+        profile.pauses,
+    )
     data = encode(assembled.samples, assembled.sample_rate, fmt)
     tags = Tags(
         title=article.title,
@@ -162,5 +169,6 @@ def narrate(
         cues=assembled.cues,
         chapters=assembled.chapters,
         voice=profile.name,
-        rendered=len(chunks),
+        rendered=stats.rendered,
+        cached=stats.cached,
     )

@@ -32,6 +32,9 @@ class ToneEngine(Engine):
         t = np.arange(n) / self.rate
         amplitude = 0.05 + 0.5 * ((len(text) * 37) % 10) / 10
         tone = amplitude * np.sin(2 * np.pi * 220 * t)
+        ramp = np.sin(np.linspace(0, np.pi / 2, self.rate // 100)) ** 2  # like a voice's onset
+        tone[: len(ramp)] *= ramp
+        tone[-len(ramp) :] *= ramp[::-1]
         pad = np.zeros(int(self.rate * 0.12))
         audio = np.concatenate([pad, tone, pad])
         return Clip(pcm=(audio * 32767).astype("<i2").tobytes(), sample_rate=self.rate)

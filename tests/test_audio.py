@@ -36,9 +36,11 @@ PAUSES = PausePolicy(
 
 def _assembled():
     script = build_script(ARTICLE, speak=str)
-    engine = ToneEngine(VoiceProfile("tone", "tone", "x"))
+    profile = VoiceProfile("tone", "tone", "x")
+    engine = ToneEngine(profile)
     chunks = chunk_script(script, engine.max_chunk_chars)
-    return script, assemble(render(chunks, engine), script, PAUSES, engine.sample_rate)
+    rendered = render(chunks, profile, engine=engine)
+    return script, assemble(rendered, script, PAUSES, engine.sample_rate)
 
 
 def _silences_ms(samples: np.ndarray, rate: int) -> list[int]:
@@ -95,6 +97,17 @@ def test_no_click_at_any_join() -> None:
     assert jumps.max() < 2000
 
 
+def test_clip_with_sound_to_its_edges_is_faded() -> None:
+    rate = 16000
+    t = np.arange(rate // 4) / rate
+    abrupt = 0.5 * np.sign(np.sin(2 * np.pi * 100 * t + 0.3))  # loud right up to both edges
+    clip = Clip((abrupt * 32767).astype("<i2").tobytes(), rate)
+    out = prepare_clip(clip, rate, AssemblyPolicy())
+    assert abs(out[0]) < 1e-3 and abs(out[-1]) < 1e-3
+    # Over the 4 ms fade (64 samples) the step from silence is spread out, not one jump.
+    assert np.abs(np.diff(out[:64])).max() < 0.1 * np.abs(out).max()
+
+
 def test_levels_are_matched_across_clips() -> None:
     rate = 16000
     t = np.arange(rate) / rate
@@ -121,4 +134,4 @@ def test_silent_clip_is_dropped_not_crashing() -> None:
 def test_clips_at_another_rate_are_resampled() -> None:
     tone = (0.3 * np.sin(2 * np.pi * 200 * np.arange(8000) / 8000) * 32767).astype("<i2")
     out = prepare_clip(Clip(tone.tobytes(), 8000), 16000, AssemblyPolicy())
-    assert len(out) == pytest.approx(16000 + 16000 * 120 // 1000, abs=400)
+    assert len(out) == pytest.approx(16000, abs=16)  # one second, now at 16 kHz

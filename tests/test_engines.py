@@ -47,7 +47,7 @@ def test_piper_renders_speech() -> None:
     assert clip.sample_rate == 22050
     assert 1.5 < clip.duration_ms / 1000 < 5.0
     assert _rms_db(clip) > -35
-    assert "piper-" in engine.identity()
+    assert engine.identity(engine.profile).startswith("piper-")
 
 
 def test_piper_rate_uses_length_scale() -> None:

@@ -57,12 +57,15 @@ class Engine(ABC):
     def synthesize(self, text: str) -> Clip:
         """Render ``text`` (already normalized, one sentence or clause) to audio."""
 
-    def identity(self) -> str:
-        """Everything about this engine and voice that changes the audio, as one string.
+    @classmethod
+    def identity(cls, profile: VoiceProfile) -> str:
+        """Everything about this engine and ``profile`` that changes the audio, as one string.
 
-        Used in cache keys; subclasses add their library version and model hash.
+        Used in cache keys, and computed without loading the voice, so a fully cached
+        narration never pays for loading a model. Subclasses add their library version and
+        the model's content hash.
         """
-        return f"{self.name}|{self.profile.model}|rate={self.profile.rate}"
+        return f"{cls.name}|{profile.model}|rate={profile.rate}"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

@@ -51,7 +51,8 @@ def resolve_model(model: str) -> Path:
 
 
 @cache
-def _file_digest(path: Path) -> str:
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    """The model file's content hash (size and mtime only make the memo notice a change)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -110,12 +111,16 @@ class PiperEngine(Engine):
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return Clip(pcm=pcm, sample_rate=self.sample_rate)
 
-    def identity(self) -> str:
+    @classmethod
+    def identity(cls, profile: VoiceProfile) -> str:
         try:
             lib = version("piper-tts")
         except PackageNotFoundError:
             lib = "unknown"
-        return f"piper-{lib}|{_file_digest(self._model_path)}|rate={self.profile.rate}"
+        path = resolve_model(profile.model)
+        st = path.stat()
+        digest = _file_digest(path, st.st_size, st.st_mtime_ns)
+        return f"piper-{lib}|{digest}|rate={profile.rate}"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

@@ -124,12 +124,15 @@ class Pyttsx3Engine(Engine):
         self._rate = segment.frame_rate
         return Clip(pcm=segment.raw_data, sample_rate=segment.frame_rate)
 
-    def identity(self) -> str:
+    @classmethod
+    def identity(cls, profile: VoiceProfile) -> str:
         try:
             lib = version("pyttsx3")
         except PackageNotFoundError:
             lib = "unknown"
-        return f"pyttsx3-{lib}|{self.profile.model}|rate={self.profile.rate}"
+        # The system voice can change under us with an OS update; its id and pyttsx3's
+        # version are the best identity there is.
+        return f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

@@ -1,0 +1,151 @@
+"""A content-addressed cache of rendered clips.
+
+A clip's key is a hash of everything that changes its audio: the engine and its version,
+the voice model's content hash, the rate and other settings (all in the engine's
+identity string) and the exact normalized text (which already reflects the lexicon).
+Entries are written to a temporary file and renamed, so a run killed half-way leaves only
+whole entries and the next run resumes from them. Reads touch the file's modification
+time, which is what least-recently-used eviction goes by.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+from .models import Clip
+
+__all__ = ["DEFAULT_MAX_BYTES", "CacheInfo", "ClipCache", "default_cache_dir"]
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
+"""Default size cap: about 13 hours of 22 kHz speech."""
+
+_MAGIC = b"NRC1"
+_HEADER = struct.Struct("<4sI")  # magic, sample rate
+
+
+def default_cache_dir() -> Path:
+    """``$NARRATOR_CACHE``, else ``$XDG_CACHE_HOME/narrator``, else ``~/.cache/narrator``."""
+    explicit = os.environ.get("NARRATOR_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "narrator"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the cache holds."""
+
+    path: Path
+    """The cache folder."""
+
+    entries: int
+    """Number of clips."""
+
+    bytes: int
+    """Total size on disk."""
+
+    max_bytes: int
+    """The size cap."""
+
+
+class ClipCache:
+    """Clips on disk, one file per key, sharded by the key's first two hex digits."""
+
+    def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.path = (path or default_cache_dir()) / "clips"
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(identity: str, text: str) -> str:
+        """The key for ``text`` rendered by the engine/voice described by ``identity``."""
+        return hashlib.sha256(f"{identity}\x00{text}".encode()).hexdigest()
+
+    def _file(self, key: str) -> Path:
+        return self.path / key[:2] / key
+
+    def get(self, key: str) -> Clip | None:
+        """The cached clip, or None when it is not cached (or the entry is damaged)."""
+        file = self._file(key)
+        try:
+            data = file.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        if len(data) < _HEADER.size:
+            self.misses += 1
+            return None
+        magic, rate = _HEADER.unpack_from(data)
+        if magic != _MAGIC or (len(data) - _HEADER.size) % 2:
+            self.misses += 1
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(file)
+        self.hits += 1
+        return Clip(pcm=data[_HEADER.size :], sample_rate=rate)
+
+    def put(self, key: str, clip: Clip) -> None:
+        """Store ``clip``; a failure to write only costs a re-render next time."""
+        file = self._file(key)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_HEADER.pack(_MAGIC, clip.sample_rate))
+                fh.write(clip.pcm)
+            os.replace(tmp, file)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
+    def _files(self) -> list[tuple[float, int, Path]]:
+        found = []
+        if not self.path.is_dir():
+            return []
+        for shard in self.path.iterdir():
+            if not shard.is_dir():
+                continue
+            for file in shard.iterdir():
+                with contextlib.suppress(OSError):
+                    st = file.stat()
+                    found.append((st.st_mtime, st.st_size, file))
+        return found
+
+    def info(self) -> CacheInfo:
+        """Entries and bytes on disk."""
+        files = self._files()
+        return CacheInfo(self.path, len(files), sum(f[1] for f in files), self.max_bytes)
+
+    def evict(self) -> int:
+        """Remove least-recently-used entries until the cache fits its cap; return how many."""
+        files = sorted(self._files())
+        total = sum(f[1] for f in files)
+        removed = 0
+        for _, size, file in files:
+            if total <= self.max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                file.unlink()
+                total -= size
+                removed += 1
+        return removed
+
+    def clear(self) -> int:
+        """Remove every entry; return how many were removed."""
+        removed = 0
+        for _, _, file in self._files():
+            try:
+                file.unlink()
+                removed += 1
+            except OSError as exc:
+                raise OutputError(f"Cannot clear the cache at {self.path}: {exc}.") from exc
+        return removed

@@ -1,0 +1,74 @@
+"""The clip cache: unchanged text is never rendered twice, edits re-render only what changed."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from narrator.cache import ClipCache
+from narrator.models import Article, Block, BlockKind, Clip, VoiceProfile
+from narrator.segment import build_script, chunk_script
+from narrator.synth import RenderStats, render
+
+from .fakes import ToneEngine
+
+PROFILE = VoiceProfile("tone", "tone", "x")
+
+
+def _render(article: Article, cache: ClipCache) -> RenderStats:
+    from narrator.engines import register_engine
+
+    register_engine("tone", ToneEngine)
+    script = build_script(article, speak=str)
+    stats = RenderStats()
+    list(render(chunk_script(script, 200), PROFILE, cache=cache, stats=stats))
+    return stats
+
+
+def _article(second: str) -> Article:
+    return Article(
+        title="Title",
+        blocks=(Block(BlockKind.PARAGRAPH, f"First sentence here. {second} Third one."),),
+    )
+
+
+def test_second_run_renders_nothing_and_an_edit_renders_one(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    assert _render(_article("Second sentence."), cache).rendered == 4
+    again = _render(_article("Second sentence."), cache)
+    assert (again.rendered, again.cached) == (0, 4)
+    edited = _render(_article("A changed second sentence."), cache)
+    assert (edited.rendered, edited.cached) == (1, 3)
+
+
+def test_round_trip_and_damaged_entry(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    clip = Clip(pcm=bytes(range(200)), sample_rate=22050)
+    key = ClipCache.key("engine|v1", "hello")
+    cache.put(key, clip)
+    assert cache.get(key) == clip
+    assert ClipCache.key("engine|v2", "hello") != key
+    (tmp_path / "clips" / key[:2] / key).write_bytes(b"junk")
+    assert cache.get(key) is None
+
+
+def test_lru_eviction_keeps_recently_used(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path, max_bytes=2500)
+    keys = [ClipCache.key("e", str(i)) for i in range(4)]
+    for i, key in enumerate(keys):
+        cache.put(key, Clip(pcm=bytes(1000), sample_rate=8000))
+        past = time.time() - 100 + i
+        os.utime(cache.path / key[:2] / key, (past, past))
+    assert cache.get(keys[0]) is not None  # touched: now the most recent
+    assert cache.evict() == 2
+    assert cache.get(keys[0]) is not None and cache.get(keys[3]) is not None
+    assert cache.get(keys[1]) is None and cache.get(keys[2]) is None
+    assert cache.info().entries == 2
+
+
+def test_clear(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(ClipCache.key("e", "a"), Clip(pcm=bytes(10), sample_rate=8000))
+    assert cache.clear() == 1
+    assert cache.info().entries == 0
