@@ -122,7 +122,7 @@ def _options(**kwargs: Any) -> Any:
 
 @cli.command()
 @click.argument("article")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Audio file to write.")
+@click.option("-o", "--output", type=click.Path(), help="Audio file to write.")
 @click.option("--voice", default=None, help="Voice profile (see 'narrator voices').")
 @click.option("--rate", type=float, default=None, help="Speaking rate, e.g. 0.8 to 1.5.")
 @click.option(

@@ -16,7 +16,16 @@ import numpy as np
 
 from .errors import AudioError, OutputError
 
-__all__ = ["FORMATS", "Tags", "atomic_write", "check_writable", "encode", "format_for_path"]
+__all__ = [
+    "FORMATS",
+    "AudioWriter",
+    "Tags",
+    "atomic_write",
+    "check_writable",
+    "encode",
+    "format_for_path",
+    "write_tags",
+]
 
 FORMATS = ("mp3", "wav")
 """Output formats narrator writes."""
@@ -98,31 +107,103 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
-    """Encode int16 mono samples as ``fmt`` bytes."""
-    pcm = samples.astype("<i2").tobytes()
-    if fmt == "wav":
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(sample_rate)
-            wav.writeframes(pcm)
-        return buf.getvalue()
-    if fmt == "mp3":
-        # lameenc encodes in-process, about 30% faster than an ffmpeg subprocess.
-        import lameenc
+class AudioWriter:
+    """Encodes int16 blocks as they come and appends them to a file.
 
-        encoder = lameenc.Encoder()
-        encoder.set_bit_rate(MP3_BITRATE_KBPS)
-        encoder.set_in_sample_rate(sample_rate)
-        encoder.set_channels(1)
-        encoder.set_quality(2)
-        try:
-            return bytes(encoder.encode(pcm) + encoder.flush())
-        except Exception as exc:  # lameenc raises RuntimeError on bad parameters
-            raise AudioError(f"MP3 encoding failed: {exc}") from exc
-    raise OutputError(f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}.")
+    ``on_audio``, when given, receives each piece of encoded audio as soon as it exists
+    (for progressive playback); for MP3 those are plain MPEG frames, without the ID3 tag
+    and Info header that :meth:`close` puts in front of the finished file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        sample_rate: int,
+        on_audio: Callable[[bytes], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.sample_rate = sample_rate
+        self.on_audio = on_audio
+        self.frames = 0
+        self._wav: wave.Wave_write | None = None
+        self._mp3: Any = None
+        self._fh: io.BufferedWriter | None = None
+        if fmt == "wav":
+            self._wav = wave.open(str(path), "wb")
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(sample_rate)
+        elif fmt == "mp3":
+            # lameenc encodes in-process, about 30% faster than an ffmpeg subprocess.
+            import lameenc
+
+            self._mp3 = lameenc.Encoder()
+            self._mp3.set_bit_rate(MP3_BITRATE_KBPS)
+            self._mp3.set_in_sample_rate(sample_rate)
+            self._mp3.set_channels(1)
+            self._mp3.set_quality(2)
+            self._fh = path.open("wb")
+        else:
+            raise OutputError(f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}.")
+
+    def _emit(self, data: bytes) -> None:
+        if data and self._fh is not None:
+            self._fh.write(data)
+            if self.on_audio is not None:
+                self.on_audio(data)
+
+    def write(self, block: np.ndarray) -> None:
+        """Append int16 mono samples."""
+        pcm = block.astype("<i2").tobytes()
+        self.frames += len(block)
+        if self._wav is not None:
+            self._wav.writeframes(pcm)
+            if self.on_audio is not None:
+                self.on_audio(pcm)
+        else:
+            try:
+                self._emit(bytes(self._mp3.encode(pcm)))
+            except Exception as exc:  # lameenc raises RuntimeError on bad parameters
+                raise AudioError(f"MP3 encoding failed: {exc}") from exc
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file (MP3: add the Info header for seeking)."""
+        if self._wav is not None:
+            self._wav.close()
+            return
+        assert self._fh is not None
+        self._emit(bytes(self._mp3.flush()))
+        self._fh.close()
+        _add_info_header(self.path)
+
+    def abort(self) -> None:
+        """Close without finishing (the caller removes the file)."""
+        with contextlib.suppress(Exception):
+            if self._wav is not None:
+                self._wav.close()
+            if self._fh is not None:
+                self._fh.close()
+
+
+def _add_info_header(path: Path) -> None:
+    """Prepend a Xing/Info frame so players show the exact duration and seek well."""
+    try:
+        from .mp3info import add_info_header
+    except ImportError:  # the module arrives with the listening-quality work
+        return
+    path.write_bytes(add_info_header(path.read_bytes()))
+
+
+def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
+    """Encode int16 mono samples as ``fmt`` bytes in one go (small jobs and tests)."""
+    with tempfile.TemporaryDirectory(prefix="narrator-") as folder:
+        path = Path(folder) / f"out.{fmt}"
+        writer = AudioWriter(path, fmt, sample_rate)
+        writer.write(samples)
+        writer.close()
+        return path.read_bytes()
 
 
 def write_tags(path: Path, fmt: str, tags: Tags) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .audio import assemble
+from .audio import AssemblyPolicy, Assembler
 from .cache import ClipCache
-from .encode import Tags, atomic_write, check_writable, encode, format_for_path, write_tags
+from .encode import AudioWriter, Tags, atomic_write, check_writable, format_for_path, write_tags
 from .engines import engine_class
 from .errors import NoArticleError, VoiceError
 from .extract import extract
@@ -57,6 +58,9 @@ class NarrateOptions:
 
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     """Limits for fetching URLs."""
+
+    loudness: float = -16.0
+    """Target integrated loudness in LUFS: -16 podcast, -19 mono speech, -23 broadcast."""
 
     cache: bool = True
     """Reuse clips rendered before (and keep new ones)."""
@@ -124,11 +128,14 @@ def narrate(
     options: NarrateOptions | None = None,
     progress: ProgressFn | None = None,
     stdin: BinaryIO | None = None,
+    on_audio: Callable[[bytes], None] | None = None,
 ) -> Narration:
     """Narrate ``source`` into the audio file ``output``.
 
     Every stage runs in order: ingest, extract, segment and normalize, synthesize,
-    assemble, encode and tag. The file appears only when everything succeeded.
+    master and assemble, encode and tag. Audio streams: each sentence is encoded as soon as
+    it is rendered, and ``on_audio`` (if given) receives the encoded bytes at once, for
+    progressive playback. The file appears at ``output`` only when everything succeeded.
     """
     options = options or NarrateOptions()
     out = Path(output)
@@ -140,35 +147,48 @@ def narrate(
     chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
     stats = RenderStats()
     cache = ClipCache(options.cache_dir) if options.cache else None
-    assembled = assemble(
-        render(chunks, profile, cache=cache, progress=progress, stats=stats),
-        script,
-        profile.pauses,
+    assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=options.loudness))
+
+    def write(tmp: Path) -> None:
+        writer: AudioWriter | None = None
+        try:
+            for chunk, clip in render(chunks, profile, cache=cache, progress=progress, stats=stats):
+                block = assembler.add(chunk, clip)
+                if writer is None:
+                    writer = AudioWriter(tmp, fmt, assembler.rate, on_audio)
+                writer.write(block)
+            tail = assembler.finish()
+            assert writer is not None  # finish() raised if nothing was rendered
+            writer.write(tail)
+            writer.close()
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        write_tags(tmp, fmt, _tags(article, profile))
+
+    atomic_write(out, write)
+    timeline = assembler.timeline
+    return Narration(
+        output=out,
+        format=fmt,
+        duration_ms=timeline.duration_ms,
+        sample_rate=timeline.sample_rate,
+        script=script,
+        cues=timeline.cues,
+        chapters=timeline.chapters,
+        voice=profile.name,
+        rendered=stats.rendered,
+        cached=stats.cached,
     )
-    data = encode(assembled.samples, assembled.sample_rate, fmt)
-    tags = Tags(
+
+
+def _tags(article: Article, profile: VoiceProfile) -> Tags:
+    return Tags(
         title=article.title,
         artist=article.byline,
         album=article.site_name,
         date=article.date,
         source=article.url or article.source or None,
         comment=f"Narrated by narrator with the {profile.name} voice ({profile.engine}).",
-    )
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-        write_tags(tmp, fmt, tags)
-
-    atomic_write(out, write)
-    return Narration(
-        output=out,
-        format=fmt,
-        duration_ms=assembled.duration_ms,
-        sample_rate=assembled.sample_rate,
-        script=script,
-        cues=assembled.cues,
-        chapters=assembled.chapters,
-        voice=profile.name,
-        rendered=stats.rendered,
-        cached=stats.cached,
     )

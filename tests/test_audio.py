@@ -8,7 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from narrator.audio import AssemblyPolicy, assemble, prepare_clip
+from narrator.audio import (
+    AssemblyPolicy,
+    _true_peak_envelope,
+    assemble,
+    clip_loudness,
+    prepare_clip,
+)
 from narrator.models import Article, Block, BlockKind, Break, Clip, PausePolicy, VoiceProfile
 from narrator.segment import build_script, chunk_script
 from narrator.synth import render
@@ -113,10 +119,21 @@ def test_levels_are_matched_across_clips() -> None:
     t = np.arange(rate) / rate
     quiet = Clip((0.05 * np.sin(2 * np.pi * 200 * t) * 32767).astype("<i2").tobytes(), rate)
     loud = Clip((0.6 * np.sin(2 * np.pi * 200 * t) * 32767).astype("<i2").tobytes(), rate)
-    policy = AssemblyPolicy(max_gain_db=30)
+    policy = AssemblyPolicy(target_lufs=-19)
     a, b = prepare_clip(quiet, rate, policy), prepare_clip(loud, rate, policy)
-    rms = [20 * np.log10(np.sqrt(np.mean(x[200:-200] ** 2))) for x in (a, b)]
-    assert rms == pytest.approx([-20, -20], abs=0.5)
+    assert [clip_loudness(x, rate) for x in (a, b)] == pytest.approx([-19, -19], abs=0.3)
+
+
+def test_true_peak_is_limited_when_loudness_needs_it() -> None:
+    """A spiky clip raised to -16 LUFS would peak far above full scale without the limiter."""
+    rate = 16000
+    rng = np.random.default_rng(7)
+    spiky = 0.02 * rng.standard_normal(rate)
+    spiky[::1600] = 0.9  # a click every 100 ms, far above the rest
+    clip = Clip((spiky * 32767).astype("<i2").tobytes(), rate)
+    out = prepare_clip(clip, rate, AssemblyPolicy(target_lufs=-16, true_peak_dbtp=-1.5))
+    assert 20 * np.log10(_true_peak_envelope(out).max()) <= -1.5 + 0.05
+    assert clip_loudness(out, rate) == pytest.approx(-16, abs=0.5)
 
 
 def test_trim_keeps_consistent_edges() -> None:
