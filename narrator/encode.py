@@ -143,7 +143,9 @@ class AudioWriter:
             self._mp3.set_bit_rate(MP3_BITRATE_KBPS)
             self._mp3.set_in_sample_rate(sample_rate)
             self._mp3.set_channels(1)
-            self._mp3.set_quality(2)
+            # LAME's default -q 5: at 64 kbit/s mono speech -q 2 sounds the same and takes
+            # 2.7x as long (0.62 s against 0.23 s for 155 s of audio, measured here).
+            self._mp3.set_quality(5)
             self._fh = path.open("wb")
         else:
             raise OutputError(f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}.")
