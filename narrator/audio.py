@@ -24,8 +24,8 @@ from .models import BlockKind, Break, Chapter, Chunk, Clip, Cue, PausePolicy, Sc
 
 __all__ = [
     "Assembled",
-    "AssemblyPolicy",
     "Assembler",
+    "AssemblyPolicy",
     "Timeline",
     "assemble",
     "clip_loudness",
@@ -116,7 +116,7 @@ class Assembled:
 
 
 def _frames(ms: float, rate: int) -> int:
-    return int(round(ms * rate / 1000.0))
+    return round(ms * rate / 1000.0)
 
 
 def _resample(clip: Clip, rate: int) -> Clip:
@@ -195,7 +195,7 @@ def _true_peak_envelope(audio: np.ndarray) -> np.ndarray:
     up = np.abs(resample_poly(audio, 4, 1)[: len(audio) * 4])
     # Four strided maxima are much faster than max(axis=1) over rows of four.
     peak = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
-    return np.maximum(peak, np.abs(audio))
+    return np.asarray(np.maximum(peak, np.abs(audio)))
 
 
 def _limiter_gain(envelope: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
@@ -206,7 +206,7 @@ def _limiter_gain(envelope: np.ndarray, rate: int, ceiling: float) -> np.ndarray
 
     need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-9))
     if need.min() >= 1.0:
-        return need
+        return np.asarray(need)
     ahead, hold = _frames(5, rate), _frames(30, rate)
     # Window [i - hold, i + ahead]: every sample within 5 ms before or 30 ms after a peak
     # gets at most the gain that peak needs; the moving average stays inside that window.

@@ -143,7 +143,9 @@ def _options(**kwargs: Any) -> Any:
 @input_format_option
 @allow_private_option
 @click.option("--no-cache", is_flag=True, help="Render every sentence again; keep nothing.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept.")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_errors_to_click
 def narrate(

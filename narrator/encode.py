@@ -131,7 +131,7 @@ class AudioWriter:
         self._mp3: Any = None
         self._fh: io.BufferedWriter | None = None
         if fmt == "wav":
-            self._wav = wave.open(str(path), "wb")
+            self._wav = wave.open(str(path), "wb")  # noqa: SIM115 - open across write() calls
             self._wav.setnchannels(1)
             self._wav.setsampwidth(2)
             self._wav.setframerate(sample_rate)
@@ -148,7 +148,9 @@ class AudioWriter:
             self._mp3.set_quality(5)
             self._fh = path.open("wb")
         else:
-            raise OutputError(f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}.")
+            raise OutputError(
+                f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}."
+            )
 
     def _emit(self, data: bytes) -> None:
         if data and self._fh is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .audio import AssemblyPolicy, Assembler
+from .audio import Assembler, AssemblyPolicy
 from .cache import ClipCache
 from .encode import AudioWriter, Tags, atomic_write, check_writable, format_for_path, write_tags
 from .engines import engine_class

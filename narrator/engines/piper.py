@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -60,6 +61,30 @@ def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()[:16]
 
 
+def _load_voice(voice_cls: Any, model: Path, config: Path) -> Any:
+    """Load a Piper voice; a worker process (NARRATOR_ENGINE_THREADS=1) gets one thread.
+
+    PiperVoice.load() offers no say over onnxruntime's threads, so the session is built
+    here the way it builds it, with intra-op threads set.
+    """
+    threads = int(os.environ.get("NARRATOR_ENGINE_THREADS", "0") or 0)
+    if threads <= 0:
+        return voice_cls.load(model, config_path=config)
+    import json
+
+    import onnxruntime
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    with config.open(encoding="utf-8") as fh:
+        return voice_cls(session=session, config=PiperConfig.from_dict(json.load(fh)))
+
+
 class PiperEngine(Engine):
     """A Piper voice. Rate changes Piper's length scale, so pitch stays natural."""
 
@@ -83,7 +108,7 @@ class PiperEngine(Engine):
                 f"The Piper voice {self._model_path} has no {config_path.name} beside it."
             )
         try:
-            self._voice: Any = PiperVoice.load(self._model_path, config_path=config_path)
+            self._voice: Any = _load_voice(PiperVoice, self._model_path, config_path)
         except Exception as exc:  # onnxruntime raises its own types; translate them all here
             raise VoiceError(
                 f"The Piper voice {self._model_path} could not be loaded: {exc}"
