@@ -22,7 +22,7 @@ from .models import DocFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PARTS_HELP = "Also read this part of the page (summary, analysis, ...); repeatable."
+PARTS_HELP = "Also read this part of the page (summary, analysis, credits); repeatable."
 
 
 def _errors_to_click(func: F) -> F:
@@ -101,6 +101,13 @@ allow_private_option = click.option(
     help="Allow URLs on loopback or private networks (local testing only).",
 )
 include_option = click.option("--include", "parts", multiple=True, metavar="PART", help=PARTS_HELP)
+rules_option = click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra page-chrome rule file (TOML) for text and Markdown pages; repeatable.",
+)
 
 
 def _options(**kwargs: Any) -> Any:
@@ -111,8 +118,10 @@ def _options(**kwargs: Any) -> Any:
     allow_private = kwargs.pop("allow_private_urls", False)
     fmt = kwargs.pop("input_format", None)
     lexicons = tuple(Path(p) for p in kwargs.pop("lexicons", ()))
+    rules = tuple(Path(p) for p in kwargs.pop("rules", ()))
     return NarrateOptions(
         parts=parts,
+        rules=rules,
         input_format=_input_format(fmt),
         fetch=FetchPolicy(allow_private=allow_private),
         lexicons=lexicons,
@@ -140,6 +149,7 @@ def _options(**kwargs: Any) -> Any:
     type=click.Path(exists=True, dir_okay=False),
     help="Extra pronunciation lexicon (TOML); repeatable.",
 )
+@rules_option
 @input_format_option
 @allow_private_option
 @click.option("--no-cache", is_flag=True, help="Render every sentence again; keep nothing.")
@@ -157,6 +167,7 @@ def narrate(
     parts: tuple[str, ...],
     no_title: bool,
     lexicons: tuple[str, ...],
+    rules: tuple[str, ...],
     input_format: str | None,
     allow_private_urls: bool,
     no_cache: bool,
@@ -175,6 +186,7 @@ def narrate(
         parts=parts,
         include_title=not no_title,
         lexicons=lexicons,
+        rules=rules,
         input_format=input_format,
         allow_private_urls=allow_private_urls,
         cache=not no_cache,
@@ -204,6 +216,7 @@ def narrate(
     type=click.Path(exists=True, dir_okay=False),
     help="Extra pronunciation lexicon (TOML); repeatable.",
 )
+@rules_option
 @input_format_option
 @allow_private_option
 @_errors_to_click
@@ -213,6 +226,7 @@ def script(
     no_title: bool,
     written: bool,
     lexicons: tuple[str, ...],
+    rules: tuple[str, ...],
     input_format: str | None,
     allow_private_urls: bool,
 ) -> None:
@@ -223,6 +237,7 @@ def script(
         parts=parts,
         include_title=not no_title,
         lexicons=lexicons,
+        rules=rules,
         input_format=input_format,
         allow_private_urls=allow_private_urls,
     )
@@ -237,17 +252,24 @@ def script(
     "--explain", is_flag=True, help="Also list every dropped block and the rule that dropped it."
 )
 @click.argument("article")
+@rules_option
 @input_format_option
 @allow_private_option
 @_errors_to_click
 def extract(
-    article: str, as_json: bool, explain: bool, input_format: str | None, allow_private_urls: bool
+    article: str,
+    as_json: bool,
+    explain: bool,
+    rules: tuple[str, ...],
+    input_format: str | None,
+    allow_private_urls: bool,
 ) -> None:
     """Print the article found in ARTICLE: metadata and typed blocks, before normalization."""
     from .pipeline import load_article
 
     found = load_article(
-        article, _options(input_format=input_format, allow_private_urls=allow_private_urls)
+        article,
+        _options(rules=rules, input_format=input_format, allow_private_urls=allow_private_urls),
     )
     if as_json:
         data = asdict(found)

@@ -11,6 +11,7 @@
     │   ├── InputTooLargeError    over the size limit
     │   └── FetchError            a URL failed, was refused, or points inside the network
     ├── NoArticleError            the page has no findable article
+    ├── ConfigError               a configuration or rule file is invalid
     ├── VoiceError                unknown voice, engine or model; engine not installed
     ├── SynthesisError            the engine failed on a chunk
     ├── AudioError                assembling, decoding or encoding failed
@@ -26,6 +27,7 @@ from __future__ import annotations
 __all__ = [
     "AudioError",
     "BinaryInputError",
+    "ConfigError",
     "DecodeError",
     "EmptyInputError",
     "FetchError",
@@ -74,6 +76,10 @@ class FetchError(InputError):
 
 class NoArticleError(NarratorError):
     """The document was read, but no article could be found in it."""
+
+
+class ConfigError(NarratorError):
+    """A configuration file (rules, feed, server) is missing a field or holds a bad value."""
 
 
 class VoiceError(NarratorError):

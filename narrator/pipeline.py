@@ -13,7 +13,7 @@ from .cache import ClipCache
 from .encode import AudioWriter, Tags, atomic_write, check_writable, format_for_path, write_tags
 from .engines import engine_class
 from .errors import NoArticleError, VoiceError
-from .extract import extract
+from .extract import extract, load_rules
 from .ingest import FetchPolicy, read_source
 from .models import Article, DocFormat, Document, Narration, Script, VoiceProfile
 from .normalize import Lexicon, normalize
@@ -53,6 +53,9 @@ class NarrateOptions:
     lexicons: tuple[Path, ...] = ()
     """Extra pronunciation lexicon files, applied over the shipped one."""
 
+    rules: tuple[Path, ...] = ()
+    """Extra page-chrome rule files (TOML) for text and Markdown pages."""
+
     input_format: DocFormat | None = None
     """Force the input's markup instead of detecting it."""
 
@@ -84,7 +87,7 @@ def load_article(
         if isinstance(source, Document)
         else read_source(source, stdin=stdin, policy=options.fetch, format=options.input_format)
     )
-    return extract(document)
+    return extract(document, load_rules(options.rules))
 
 
 def lexicon_for(extra: tuple[Path, ...] = ()) -> Lexicon:

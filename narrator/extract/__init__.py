@@ -31,16 +31,10 @@ def extract(document: Document, rules: Rules | None = None) -> Article:
         return extract_markdown(document, rules)
     if document.format is DocFormat.HTML:
         # Imported lazily: html.py pulls in trafilatura and lxml, which plain-text and
-        # Markdown users never need to load.
-        try:
-            from narrator.extract.html import extract_html
-        except ModuleNotFoundError as exc:
-            if exc.name != "narrator.extract.html":
-                raise  # html.py exists but its own import failed: that is a bug to see
-            raise NarratorError(
-                "HTML extraction is not available in this build of narrator; "
-                "save the page as text or Markdown and narrate that instead."
-            ) from exc
+        # Markdown users never need to load. HTML has its own DOM-aware chrome removal;
+        # the line-based text rules would misjudge its blocks.
+        from narrator.extract.html import extract_html
+
         return extract_html(document)
     raise NarratorError(  # pragma: no cover - DocFormat is closed; this guards a new member
         f"Unknown document format {document.format!r}; use text, markdown or html."

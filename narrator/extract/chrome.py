@@ -53,7 +53,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from narrator.errors import NarratorError, NoArticleError
+from narrator.errors import ConfigError, NoArticleError
 from narrator.models import Block, BlockKind, DroppedBlock
 
 __all__ = [
@@ -263,7 +263,7 @@ def load_rules(extra: Sequence[Path] = ()) -> Rules:
 
     Later files win: a rule with an existing name replaces it, and a file's top-level
     ``disable = [names]`` switches earlier rules off. Raises
-    :class:`~narrator.errors.NarratorError` naming the file when one is missing or invalid.
+    :class:`~narrator.errors.ConfigError` naming the file when one is missing or invalid.
     """
     user_dir = user_rules_dir()
     user = sorted(user_dir.glob("*.toml")) if user_dir.is_dir() else []
@@ -299,11 +299,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
-        raise NarratorError(
+        raise ConfigError(
             f"The rule file {path} does not exist; check the path and try again."
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise NarratorError(f"The rule file {path} could not be read: {exc}.") from exc
+        raise ConfigError(f"The rule file {path} could not be read: {exc}.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise _bad(path, f"it is not valid TOML ({exc})") from exc
 
@@ -389,8 +389,8 @@ def _bool(data: dict[str, Any], key: str, default: bool, path: Path, label: str)
     return value
 
 
-def _bad(path: Path, problem: str) -> NarratorError:
-    return NarratorError(f"The rule file {path} is invalid: {problem}. Fix it or remove it.")
+def _bad(path: Path, problem: str) -> ConfigError:
+    return ConfigError(f"The rule file {path} is invalid: {problem}. Fix it or remove it.")
 
 
 # --- filtering ---------------------------------------------------------------------------
