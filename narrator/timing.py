@@ -1,0 +1,162 @@
+"""Sentence timings -> WebVTT and SRT captions, and Podcasting 2.0 JSON chapters (pure).
+
+The shapes follow the Podcast Namespace examples (``docs/examples/transcripts/example.vtt``,
+``example.srt`` and ``docs/examples/chapters/example.json``): one caption per sentence,
+``HH:MM:SS.mmm`` (WebVTT) or ``HH:MM:SS,mmm`` (SRT) timings, and chapters with
+``startTime`` in seconds. The web player reads the same WebVTT back with
+:func:`parse_webvtt`, so the cue identifier is the sentence key it highlights by.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import AudioError
+from .models import Chapter, Cue
+
+__all__ = ["chapters_json", "parse_webvtt", "to_srt", "to_webvtt"]
+
+CHAPTERS_VERSION = "1.2.0"
+"""The JSON chapters format version the Podcast Namespace examples use."""
+
+_ARROW = "-->"
+_TIMESTAMP = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{3})$")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _clock(ms: int, fraction_sep: str) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{fraction_sep}{millis:03d}"
+
+
+def _one_line(text: str) -> str:
+    # A blank line ends a cue in both formats, so a caption is kept on one line.
+    return " ".join(text.split())
+
+
+def _checked(cues: Sequence[Cue]) -> list[Cue]:
+    """The cues that have text, after checking they are timed in order."""
+    kept = [c for c in cues if _one_line(c.text)]
+    previous_start = -1
+    for cue in kept:
+        if cue.start_ms < 0 or cue.end_ms <= cue.start_ms:
+            raise AudioError(
+                f"Cue {cue.key!r} runs from {cue.start_ms} ms to {cue.end_ms} ms; a cue must "
+                f"end after it starts. This is a bug in timing the audio: please report it."
+            )
+        if cue.start_ms < previous_start:
+            raise AudioError(
+                f"Cue {cue.key!r} starts at {cue.start_ms} ms, before the cue ahead of it "
+                f"({previous_start} ms); cues must be in time order. Please report this bug."
+            )
+        previous_start = cue.start_ms
+    return kept
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_webvtt(cues: Sequence[Cue]) -> str:
+    """WebVTT captions: one cue per sentence, identified by the sentence key.
+
+    Cues without text are left out; the rest must start in order and end after they
+    start (an :class:`AudioError` says which one does not).
+    """
+    parts = ["WEBVTT", ""]
+    for cue in _checked(cues):
+        key = _one_line(cue.key).replace(_ARROW, "->")  # an id line may not hold "-->"
+        if key:
+            parts.append(key)
+        parts.append(f"{_clock(cue.start_ms, '.')} {_ARROW} {_clock(cue.end_ms, '.')}")
+        parts.append(_vtt_escape(_one_line(cue.text)))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def to_srt(cues: Sequence[Cue]) -> str:
+    """SubRip captions: numbered from 1, one per sentence, ``HH:MM:SS,mmm`` timings."""
+    parts: list[str] = []
+    for number, cue in enumerate(_checked(cues), start=1):
+        parts.append(str(number))
+        parts.append(f"{_clock(cue.start_ms, ',')} {_ARROW} {_clock(cue.end_ms, ',')}")
+        parts.append(_one_line(cue.text))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def _seconds(ms: int) -> float:
+    return ms / 1000.0
+
+
+def chapters_json(chapters: Sequence[Chapter], *, title: str | None = None) -> str:
+    """Podcasting 2.0 JSON chapters (version 1.2.0): ``startTime``/``endTime`` in seconds.
+
+    ``title`` is the episode title; chapters are written in time order.
+    """
+    doc: dict[str, Any] = {"version": CHAPTERS_VERSION}
+    if title:
+        doc["title"] = title
+    entries: list[dict[str, Any]] = []
+    for chapter in sorted(chapters, key=lambda c: c.start_ms):
+        entry: dict[str, Any] = {"startTime": _seconds(chapter.start_ms)}
+        if chapter.end_ms > chapter.start_ms:
+            entry["endTime"] = _seconds(chapter.end_ms)
+        entry["title"] = chapter.title
+        entries.append(entry)
+    doc["chapters"] = entries
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _parse_clock(text: str) -> int:
+    match = _TIMESTAMP.match(text.strip())
+    if not match:
+        raise AudioError(f"{text!r} is not a WebVTT timestamp such as 00:01:02.345.")
+    hours, minutes, seconds, millis = match.groups()
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
+
+
+def parse_webvtt(text: str) -> list[Cue]:
+    """Read WebVTT cues back: identifier (or the cue's position, from 1), times and plain text.
+
+    Markup such as ``<v Sarah>`` is dropped and character references are decoded, so the
+    text is what a listener reads. NOTE, STYLE and REGION blocks are skipped.
+    """
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if not lines or not lines[0].startswith("WEBVTT"):
+        raise AudioError("This is not a WebVTT file: it must begin with 'WEBVTT'.")
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in lines[1:]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+
+    cues: list[Cue] = []
+    for block in blocks:
+        timing = next((i for i, line in enumerate(block) if _ARROW in line), None)
+        if timing is None or timing > 1:
+            continue  # the header's trailing lines, NOTE, STYLE or REGION
+        start_text, _, rest = block[timing].partition(_ARROW)
+        end_text = rest.split()[0] if rest.split() else ""  # cue settings may follow
+        body = "\n".join(_TAG.sub("", line) for line in block[timing + 1 :])
+        key = block[0].strip() if timing == 1 else str(len(cues) + 1)
+        cues.append(
+            Cue(
+                key=key,
+                text=html.unescape(body).strip(),
+                start_ms=_parse_clock(start_text),
+                end_ms=_parse_clock(end_text),
+            )
+        )
+    return cues
