@@ -379,7 +379,9 @@ def _chapters(script: Script, start_ms: dict[int, int], total_ms: int) -> tuple[
     marks: list[tuple[str, int]] = []
     for i, sentence in enumerate(script.sentences):
         if sentence.kind is BlockKind.HEADING and i in start_ms:
-            marks.append((sentence.text, start_ms[i]))
+            # The opening may be a whole intro sentence; its chapter is the headline.
+            title = script.article.title if sentence.block < 0 else None
+            marks.append((title or sentence.text, start_ms[i]))
     first_spoken = min(start_ms)
     if not marks or script.sentences[first_spoken].kind is not BlockKind.HEADING:
         marks.insert(0, (script.article.title or "Introduction", 0))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .encode import check_writable
 from .errors import NarratorError
 from .models import DocFormat
 
@@ -130,16 +131,34 @@ def _options(**kwargs: Any) -> Any:
 
 
 @cli.command()
-@click.argument("article")
-@click.option("-o", "--output", type=click.Path(), help="Audio file to write.")
+@click.argument("articles", nargs=-1, required=True, metavar="ARTICLE...")
+@click.option("-o", "--output", type=click.Path(), help="Audio file to write (one article).")
+@click.option(
+    "-d",
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    help="Folder to write one audio file per article into (several articles).",
+)
 @click.option("--voice", default=None, help="Voice profile (see 'narrator voices').")
 @click.option("--rate", type=float, default=None, help="Speaking rate, e.g. 0.8 to 1.5.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["mp3", "wav"]),
-    help="Output format (default: by extension).",
+    type=click.Choice(["mp3", "wav", "opus", "m4a", "m4b"]),
+    help="Output format (default: by extension, else mp3).",
 )
+@click.option(
+    "--loudness",
+    type=click.FloatRange(-40, -10),
+    default=-16.0,
+    show_default=True,
+    help="Target loudness in LUFS (-16 podcast, -19 mono speech, -23 broadcast).",
+)
+@click.option("--subtitles", type=click.Path(dir_okay=False), help="Write timings (.vtt/.srt).")
+@click.option("--chapters", type=click.Path(dir_okay=False), help="Write chapters (JSON).")
+@click.option("--intro", is_flag=True, help="Open with headline, byline, site and date.")
+@click.option("--outro", metavar="TEXT", help="A closing line to speak last.")
+@click.option("--disclosure", is_flag=True, help="Say (and tag) that the voice is synthetic.")
 @include_option
 @click.option("--no-title", is_flag=True, help="Do not read the headline first.")
 @click.option(
@@ -152,6 +171,15 @@ def _options(**kwargs: Any) -> Any:
 @rules_option
 @input_format_option
 @allow_private_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Worker processes: articles at once with -d, else synthesis workers for one article.",
+)
+@click.option(
+    "--dask", "dask_address", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786)."
+)
 @click.option("--no-cache", is_flag=True, help="Render every sentence again; keep nothing.")
 @click.option(
     "--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept."
@@ -159,30 +187,47 @@ def _options(**kwargs: Any) -> Any:
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_errors_to_click
 def narrate(
-    article: str,
+    articles: tuple[str, ...],
     output: str | None,
+    out_dir: str | None,
     voice: str | None,
     rate: float | None,
     fmt: str | None,
+    loudness: float,
+    subtitles: str | None,
+    chapters: str | None,
+    intro: bool,
+    outro: str | None,
+    disclosure: bool,
     parts: tuple[str, ...],
     no_title: bool,
     lexicons: tuple[str, ...],
     rules: tuple[str, ...],
     input_format: str | None,
     allow_private_urls: bool,
+    jobs: int | None,
+    dask_address: str | None,
     no_cache: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
-    """Narrate ARTICLE (a .txt/.md/.html file, an http(s) URL, or - for stdin) to audio."""
-    from .pipeline import narrate as run
+    """Narrate each ARTICLE (a .txt/.md/.html file, an http(s) URL, or - for stdin) to audio."""
+    from .pipeline import DISCLOSURE
     from .voices import DEFAULT_VOICE
 
-    out = Path(output) if output else _default_output(article, fmt)
+    batch = out_dir is not None or len(articles) > 1
+    if batch and output:
+        raise click.UsageError("Use -o for one article, or -d OUTDIR for several, not both.")
+    if batch and (subtitles or chapters):
+        raise click.UsageError("--subtitles and --chapters name one file: use them with -o.")
     options = _options(
         voice=voice or DEFAULT_VOICE,
         rate=rate,
         format=fmt,
+        loudness=loudness,
+        intro=intro,
+        outro=outro,
+        disclosure=DISCLOSURE if disclosure else None,
         parts=parts,
         include_title=not no_title,
         lexicons=lexicons,
@@ -191,16 +236,86 @@ def narrate(
         allow_private_urls=allow_private_urls,
         cache=not no_cache,
         cache_dir=Path(cache_dir) if cache_dir else None,
+        jobs=None if batch else jobs,
     )
+    from .batch import connect_dask
+
+    executor = connect_dask(dask_address) if dask_address else None
+    try:
+        if batch:
+            _narrate_batch(articles, Path(out_dir or "."), options, executor, jobs, quiet)
+        else:
+            sidecars = (
+                Path(subtitles) if subtitles else None,
+                Path(chapters) if chapters else None,
+            )
+            _narrate_one(articles[0], output, options, executor, quiet, sidecars)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _summary(out: Path, result: Any, seconds: float) -> str:
+    secs = result.duration_ms / 1000
+    return (
+        f"Wrote {out} ({int(secs // 60)}:{secs % 60:04.1f}, {len(result.cues)} sentences, "
+        f"voice {result.voice}, {result.rendered} rendered, {result.cached} from cache) "
+        f"in {seconds:.1f} s."
+    )
+
+
+def _narrate_one(
+    article: str,
+    output: str | None,
+    options: Any,
+    executor: Any,
+    quiet: bool,
+    sidecars: tuple[Path | None, Path | None],
+) -> None:
+    from .pipeline import narrate as run
+    from .pipeline import write_sidecars
+
+    out = Path(output) if output else _default_output(article, options.format)
+    for extra in sidecars:
+        if extra is not None:
+            check_writable(extra)
     started = time.monotonic()
-    result = run(article, out, options=options, progress=_Progress(quiet, "Narrating"))
+    progress = _Progress(quiet, "Narrating")
+    result = run(article, out, options=options, progress=progress, executor=executor)
+    write_sidecars(result, subtitles=sidecars[0], chapters=sidecars[1])
     if not quiet:
-        secs = result.duration_ms / 1000
-        click.echo(
-            f"Wrote {out} ({int(secs // 60)}:{secs % 60:04.1f}, {len(result.cues)} sentences, "
-            f"voice {result.voice}, {result.rendered} rendered, {result.cached} from cache) "
-            f"in {time.monotonic() - started:.1f} s.",
-            err=True,
+        click.echo(_summary(out, result, time.monotonic() - started), err=True)
+
+
+def _narrate_batch(
+    articles: tuple[str, ...],
+    out_dir: Path,
+    options: Any,
+    executor: Any,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
+    from .batch import BatchResult, narrate_many
+
+    if "-" in articles:
+        raise click.UsageError("Standard input (-) can only be narrated on its own, with -o.")
+    started = time.monotonic()
+
+    def report(result: BatchResult) -> None:
+        if result.error is not None:
+            click.echo(f"Error: {result.source}: {result.error}", err=True)
+        elif not quiet and result.narration is not None:
+            click.echo(
+                _summary(result.output, result.narration, time.monotonic() - started), err=True
+            )
+
+    results = narrate_many(
+        articles, out_dir, options=options, executor=executor, jobs=jobs, on_result=report
+    )
+    failed = [r for r in results if r.error is not None]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(results)} articles failed; the others were written."
         )
 
 
@@ -384,6 +499,61 @@ def cache_clear(cache_dir: str | None) -> None:
 
     removed = ClipCache(Path(cache_dir) if cache_dir else None).clear()
     click.echo(f"Removed {removed} clips.")
+
+
+@cli.group()
+def feed() -> None:
+    """Build a podcast feed of narrated articles."""
+
+
+@feed.command("build")
+@click.argument("source")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The show's feed.toml.",
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Site folder."
+)
+@click.option("--voice", default=None, help="Voice profile (see 'narrator voices').")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_errors_to_click
+def feed_build(
+    source: str,
+    config_path: str,
+    out_dir: str,
+    voice: str | None,
+    cache_dir: str | None,
+    quiet: bool,
+) -> None:
+    """Narrate SOURCE (a folder of articles, a file of URLs, or an RSS/Atom feed) into a
+    podcast site: feed.xml, one MP3, transcript and chapters per episode, and index.html."""
+    from .feed import build_feed, load_config
+    from .voices import DEFAULT_VOICE
+
+    config = load_config(Path(config_path))
+    options = _options(
+        voice=voice or DEFAULT_VOICE, cache_dir=Path(cache_dir) if cache_dir else None
+    )
+    result = build_feed(
+        Path(source) if not source.startswith(("http://", "https://")) else source,
+        config,
+        Path(out_dir),
+        options=options,
+        progress=None if quiet else lambda n, t, title: click.echo(f"[{n}/{t}] {title}", err=True),
+        warn=lambda message: click.echo(f"Warning: {message}", err=True),
+    )
+    click.echo(
+        f"{result.feed}: {len(result.episodes)} episodes, {result.built} narrated, "
+        f"{len(result.skipped)} skipped",
+        err=True,
+    )
 
 
 def main() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import subprocess
 import tempfile
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AudioError, OutputError
+from .models import Chapter
 
 __all__ = [
     "FORMATS",
@@ -23,15 +26,28 @@ __all__ = [
     "atomic_write",
     "check_writable",
     "encode",
+    "finish_file",
     "format_for_path",
     "write_tags",
 ]
 
-FORMATS = ("mp3", "wav")
-"""Output formats narrator writes."""
+FORMATS = ("mp3", "wav", "opus", "m4a", "m4b")
+"""Output formats narrator writes: MP3 and WAV in-process, the others through ffmpeg."""
+
+# ffmpeg arguments per format: codec, bitrate and muxer. Opus only takes 8/12/16/24/48 kHz
+# input, so 22.05 kHz voices are resampled to 24 kHz for it. M4B is M4A with chapters that
+# audiobook apps read; both use the iPod muxer.
+_FFMPEG_FORMATS: dict[str, list[str]] = {
+    "opus": ["-ar", "24000", "-c:a", "libopus", "-b:a", "32k", "-application", "voip", "-f", "ogg"],
+    "m4a": ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"],
+    "m4b": ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"],
+}
 
 MP3_BITRATE_KBPS = 64
 """Constant bitrate for speech: transparent for a mono voice at 22-24 kHz."""
+
+MP3_LOUDNESS_LOSS = 0.4
+"""LU of K-weighted loudness that 64 kbit/s MP3 encoding removes (its low-pass filter)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,9 @@ class Tags:
 
     comment: str | None = None
     """Anything else worth keeping, e.g. the voice used (TXXX:narrator)."""
+
+    disclosure: str | None = None
+    """That the voice is synthetic (TXXX:disclosure), when the narration says so."""
 
 
 def format_for_path(path: Path | None, requested: str | None = None) -> str:
@@ -88,7 +107,7 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"Cannot write {path}: the file exists and is read-only.")
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then move it into place.
 
     A failure at any point leaves no file at ``path`` (and the old file, if any, intact).
@@ -112,7 +131,8 @@ class AudioWriter:
 
     ``on_audio``, when given, receives each piece of encoded audio as soon as it exists
     (for progressive playback); for MP3 those are plain MPEG frames, without the ID3 tag
-    and Info header that :meth:`close` puts in front of the finished file.
+    and Info header that :meth:`close` puts in front of the finished file. Formats that go
+    through ffmpeg are not progressive.
     """
 
     def __init__(
@@ -130,6 +150,7 @@ class AudioWriter:
         self._wav: wave.Wave_write | None = None
         self._mp3: Any = None
         self._fh: io.BufferedWriter | None = None
+        self._ffmpeg: subprocess.Popen[bytes] | None = None
         if fmt == "wav":
             self._wav = wave.open(str(path), "wb")  # noqa: SIM115 - open across write() calls
             self._wav.setnchannels(1)
@@ -147,6 +168,8 @@ class AudioWriter:
             # 2.7x as long (0.62 s against 0.23 s for 155 s of audio, measured here).
             self._mp3.set_quality(5)
             self._fh = path.open("wb")
+        elif fmt in _FFMPEG_FORMATS:
+            self._ffmpeg = _start_ffmpeg(path, fmt, sample_rate)
         else:
             raise OutputError(
                 f"Unsupported output format {fmt!r}. Use one of: {', '.join(FORMATS)}."
@@ -166,6 +189,12 @@ class AudioWriter:
             self._wav.writeframes(pcm)
             if self.on_audio is not None:
                 self.on_audio(pcm)
+        elif self._ffmpeg is not None:
+            assert self._ffmpeg.stdin is not None
+            try:
+                self._ffmpeg.stdin.write(pcm)
+            except BrokenPipeError as exc:
+                raise AudioError(f"ffmpeg stopped while encoding {self.fmt}.") from exc
         else:
             try:
                 self._emit(bytes(self._mp3.encode(pcm)))
@@ -177,10 +206,13 @@ class AudioWriter:
         if self._wav is not None:
             self._wav.close()
             return
+        if self._ffmpeg is not None:
+            _finish_ffmpeg(self._ffmpeg, self.fmt)
+            return
         assert self._fh is not None
         self._emit(bytes(self._mp3.flush()))
         self._fh.close()
-        _add_info_header(self.path)
+        _add_info_header(self.path, self.frames)
 
     def abort(self) -> None:
         """Close without finishing (the caller removes the file)."""
@@ -189,15 +221,94 @@ class AudioWriter:
                 self._wav.close()
             if self._fh is not None:
                 self._fh.close()
+            if self._ffmpeg is not None:
+                self._ffmpeg.kill()
+                self._ffmpeg.wait()
 
 
-def _add_info_header(path: Path) -> None:
-    """Prepend a Xing/Info frame so players show the exact duration and seek well."""
+def _start_ffmpeg(path: Path, fmt: str, rate: int) -> subprocess.Popen[bytes]:
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    command += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
     try:
-        from .mp3info import add_info_header
-    except ImportError:  # the module arrives with the listening-quality work
-        return
-    path.write_bytes(add_info_header(path.read_bytes()))
+        return subprocess.Popen(
+            [*command, *_FFMPEG_FORMATS[fmt], str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError as exc:
+        raise AudioError(
+            f"Writing {fmt} needs ffmpeg; install it (apt-get install ffmpeg) or write MP3."
+        ) from exc
+
+
+def _finish_ffmpeg(proc: subprocess.Popen[bytes], fmt: str) -> None:
+    assert proc.stdin is not None and proc.stderr is not None
+    proc.stdin.close()
+    error = proc.stderr.read().decode("utf-8", "replace").strip()
+    if proc.wait() != 0:
+        raise AudioError(f"ffmpeg could not encode {fmt}: {error or 'no reason given'}.")
+
+
+_FFMETA_SPECIAL = set("=;#\\\n")
+
+
+def _ffmetadata(tags: Tags, chapters: Sequence[Chapter]) -> str:
+    """ffmpeg's metadata file: tags, then one [CHAPTER] per chapter, in milliseconds."""
+
+    def esc(value: str) -> str:
+        return "".join("\\" + ch if ch in _FFMETA_SPECIAL else ch for ch in value)
+
+    lines = [";FFMETADATA1"]
+    for key, value in (
+        ("title", tags.title),
+        ("artist", tags.artist),
+        ("album", tags.album),
+        ("date", tags.date),
+        ("comment", tags.source),
+        ("genre", "Speech"),
+        ("description", tags.disclosure),
+    ):
+        if value:
+            lines.append(f"{key}={esc(value)}")
+    for chapter in chapters:
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={chapter.start_ms}",
+            f"END={chapter.end_ms}",
+            f"title={esc(chapter.title)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _ffmpeg_tag(path: Path, fmt: str, tags: Tags, chapters: Sequence[Chapter]) -> None:
+    """Copy the encoded stream into a new file with tags (and chapters for M4A/M4B)."""
+    with tempfile.TemporaryDirectory(prefix="narrator-") as folder:
+        meta = Path(folder) / "meta.txt"
+        meta.write_text(_ffmetadata(tags, chapters if fmt != "opus" else ()), encoding="utf-8")
+        out = Path(folder) / f"tagged.{fmt}"
+        muxer = _FFMPEG_FORMATS[fmt][-1]
+        proc = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(path),
+             "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1",
+             "-map_chapters", "1", "-c", "copy", "-f", muxer, str(out)],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            reason = proc.stderr.decode("utf-8", "replace").strip()
+            raise AudioError(f"ffmpeg could not tag the {fmt} file: {reason}.")
+        shutil.copyfile(out, path)
+
+
+def _add_info_header(path: Path, frames: int) -> None:
+    """Prepend a Xing/Info frame with the LAME tag's encoder delay and padding, so players
+    show the exact duration, seek well, and decoders trim to exactly ``frames`` samples."""
+    from .mp3info import LAMEENC_ENCODER_DELAY, add_info_header, gapless_padding
+
+    data = path.read_bytes()
+    padding = gapless_padding(data, frames)
+    path.write_bytes(add_info_header(data, encoder_delay=LAMEENC_ENCODER_DELAY, padding=padding))
 
 
 def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
@@ -208,6 +319,19 @@ def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
         writer.write(samples)
         writer.close()
         return path.read_bytes()
+
+
+def finish_file(path: Path, fmt: str, tags: Tags, chapters: Sequence[Chapter] = ()) -> None:
+    """Tag an encoded file; for MP3 also add chapters (after the tags: writing tags starts
+    a fresh ID3 tag, which would drop chapters written before)."""
+    if fmt in _FFMPEG_FORMATS:
+        _ffmpeg_tag(path, fmt, tags, chapters)
+        return
+    write_tags(path, fmt, tags)
+    if fmt == "mp3" and chapters:
+        from .id3chapters import write_chapters
+
+        write_chapters(path, chapters)
 
 
 def write_tags(path: Path, fmt: str, tags: Tags) -> None:
@@ -228,6 +352,8 @@ def write_tags(path: Path, fmt: str, tags: Tags) -> None:
         frames.append(COMM(encoding=3, lang="eng", desc="source", text=tags.source))
     if tags.comment:
         frames.append(TXXX(encoding=3, desc="narrator", text=tags.comment))
+    if tags.disclosure:
+        frames.append(TXXX(encoding=3, desc="disclosure", text=tags.disclosure))
     frames.append(TCON(encoding=3, text="Speech"))
     try:
         if fmt == "mp3":

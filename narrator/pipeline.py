@@ -10,25 +10,40 @@ from typing import BinaryIO
 
 from .audio import Assembler, AssemblyPolicy
 from .cache import ClipCache
-from .encode import AudioWriter, Tags, atomic_write, check_writable, format_for_path, write_tags
+from .encode import (
+    MP3_LOUDNESS_LOSS,
+    AudioWriter,
+    Tags,
+    atomic_write,
+    check_writable,
+    finish_file,
+    format_for_path,
+)
 from .engines import engine_class
-from .errors import NoArticleError, VoiceError
+from .errors import NoArticleError, OutputError, VoiceError
 from .extract import extract, load_rules
 from .ingest import FetchPolicy, read_source
 from .models import Article, DocFormat, Document, Narration, Script, VoiceProfile
 from .normalize import Lexicon, normalize
 from .segment import build_script, chunk_script
-from .synth import ProgressFn, RenderStats, render
+from .synth import Executor, ProgressFn, RenderStats, process_pool, render
 from .voices import DEFAULT_VOICE, get_profile
 
 __all__ = [
+    "DISCLOSURE",
     "NarrateOptions",
+    "intro_text",
     "lexicon_for",
     "load_article",
     "make_script",
     "narrate",
     "resolve_voice",
+    "write_sidecars",
 ]
+
+
+DISCLOSURE = "This recording was made with a synthetic voice."
+"""The default disclosure, worded like the notes news sites put above their audio."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,16 @@ class NarrateOptions:
     include_title: bool = True
     """Read the headline first."""
 
+    intro: bool = False
+    """Open with "<headline>, by <byline>, from <site>, <date>" instead of the bare headline."""
+
+    outro: str | None = None
+    """A closing line, spoken last."""
+
+    disclosure: str | None = None
+    """A note that the voice is synthetic, spoken after the opening and stored in the tags
+    (see :data:`DISCLOSURE`; the podcast feed turns it on by default)."""
+
     lexicons: tuple[Path, ...] = ()
     """Extra pronunciation lexicon files, applied over the shipped one."""
 
@@ -64,6 +89,10 @@ class NarrateOptions:
 
     loudness: float = -16.0
     """Target integrated loudness in LUFS: -16 podcast, -19 mono speech, -23 broadcast."""
+
+    jobs: int | None = None
+    """Synthesis worker processes for one article; ``None`` or 1 renders in this process
+    (where the engine's own threads already use every core)."""
 
     cache: bool = True
     """Reuse clips rendered before (and keep new ones)."""
@@ -104,6 +133,9 @@ def make_script(article: Article, options: NarrateOptions | None = None) -> Scri
         speak=lambda text: normalize(text, lexicon=lexicon),
         parts=options.parts,
         include_title=options.include_title,
+        intro=intro_text(article) if options.intro else None,
+        outro=options.outro,
+        disclosure=options.disclosure,
     )
     if not script.sentences:
         raise NoArticleError(
@@ -132,13 +164,16 @@ def narrate(
     progress: ProgressFn | None = None,
     stdin: BinaryIO | None = None,
     on_audio: Callable[[bytes], None] | None = None,
+    executor: Executor | None = None,
 ) -> Narration:
     """Narrate ``source`` into the audio file ``output``.
 
     Every stage runs in order: ingest, extract, segment and normalize, synthesize,
     master and assemble, encode and tag. Audio streams: each sentence is encoded as soon as
     it is rendered, and ``on_audio`` (if given) receives the encoded bytes at once, for
-    progressive playback. The file appears at ``output`` only when everything succeeded.
+    progressive playback. Synthesis runs on ``executor`` when given (a process pool, a
+    Dask client), else on a pool of ``options.jobs`` processes, else here. The file
+    appears at ``output`` only when everything succeeded.
     """
     options = options or NarrateOptions()
     out = Path(output)
@@ -150,12 +185,22 @@ def narrate(
     chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
     stats = RenderStats()
     cache = ClipCache(options.cache_dir) if options.cache else None
-    assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=options.loudness))
+    # MP3 at 64 kbit/s low-passes away about 0.4 LU of K-weighted energy (measured on
+    # decoded files), so aim that much higher for MP3 to land on the target after decoding.
+    target = options.loudness + (MP3_LOUDNESS_LOSS if fmt == "mp3" else 0.0)
+    assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=target))
+
+    owned = None
+    if executor is None and (options.jobs or 1) > 1:
+        executor = owned = process_pool(options.jobs)
 
     def write(tmp: Path) -> None:
         writer: AudioWriter | None = None
+        rendered = render(
+            chunks, profile, cache=cache, progress=progress, stats=stats, executor=executor
+        )
         try:
-            for chunk, clip in render(chunks, profile, cache=cache, progress=progress, stats=stats):
+            for chunk, clip in rendered:
                 block = assembler.add(chunk, clip)
                 if writer is None:
                     writer = AudioWriter(tmp, fmt, assembler.rate, on_audio)
@@ -168,9 +213,13 @@ def narrate(
             if writer is not None:
                 writer.abort()
             raise
-        write_tags(tmp, fmt, _tags(article, profile))
+        finish_file(tmp, fmt, _tags(article, profile, options), assembler.timeline.chapters)
 
-    atomic_write(out, write)
+    try:
+        atomic_write(out, write)
+    finally:
+        if owned is not None:
+            owned.shutdown(cancel_futures=True)
     timeline = assembler.timeline
     return Narration(
         output=out,
@@ -186,7 +235,25 @@ def narrate(
     )
 
 
-def _tags(article: Article, profile: VoiceProfile) -> Tags:
+def write_sidecars(
+    narration: Narration, *, subtitles: Path | None = None, chapters: Path | None = None
+) -> None:
+    """Write a narration's timings: ``subtitles`` as WebVTT (``.vtt``) or SubRip (``.srt``),
+    one cue per sentence with its written text, and ``chapters`` as Podcasting 2.0 JSON."""
+    from .timing import chapters_json, to_srt, to_webvtt
+
+    if subtitles is not None:
+        suffix = subtitles.suffix.lower()
+        if suffix not in {".vtt", ".srt"}:
+            raise OutputError(f"Subtitles go in a .vtt or .srt file, not {subtitles.name}.")
+        text = to_srt(narration.cues) if suffix == ".srt" else to_webvtt(narration.cues)
+        atomic_write(subtitles, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    if chapters is not None:
+        body = chapters_json(narration.chapters, title=narration.script.article.title)
+        atomic_write(chapters, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+
+
+def _tags(article: Article, profile: VoiceProfile, options: NarrateOptions) -> Tags:
     return Tags(
         title=article.title,
         artist=article.byline,
@@ -194,4 +261,19 @@ def _tags(article: Article, profile: VoiceProfile) -> Tags:
         date=article.date,
         source=article.url or article.source or None,
         comment=f"Narrated by narrator with the {profile.name} voice ({profile.engine}).",
+        disclosure=options.disclosure,
     )
+
+
+def intro_text(article: Article) -> str | None:
+    """ "<headline>, by <byline>, from <site>, <date>." from whatever metadata there is."""
+    if not article.title:
+        return None
+    parts = [article.title.strip().rstrip(".")]
+    if article.byline:
+        parts.append(f"by {article.byline.strip()}")
+    if article.site_name:
+        parts.append(f"from {article.site_name.strip()}")
+    if article.date:
+        parts.append(article.date)
+    return ", ".join(parts) + "."

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from .models import Article, Block, BlockKind, Break, Chunk, Script, Sentence
 from .sentences import split_clauses, split_sentences
 
-__all__ = ["TITLE_BLOCK", "build_script", "chunk_script", "sentence_key"]
+__all__ = ["EXTRA_BLOCK", "TITLE_BLOCK", "build_script", "chunk_script", "sentence_key"]
 
 TITLE_BLOCK = -1
-"""``Sentence.block`` of the headline, which is not one of the article's blocks."""
+"""``Sentence.block`` of the headline (or intro), which is not one of the article's blocks."""
+
+EXTRA_BLOCK = -2
+"""``Sentence.block`` of the disclosure and the closing line."""
 
 
 def sentence_key(text: str, seen: Counter[str]) -> str:
@@ -38,11 +41,22 @@ class _Unit:
     kind: BlockKind
 
 
-def _units(article: Article, blocks: tuple[Block, ...], include_title: bool) -> list[list[_Unit]]:
-    """Sentences grouped by block, the headline first."""
+def _units(
+    article: Article,
+    blocks: tuple[Block, ...],
+    include_title: bool,
+    intro: str | None,
+    disclosure: str | None,
+    outro: str | None,
+) -> list[list[_Unit]]:
+    """Sentences grouped by block: the opening (intro or headline), the disclosure, the
+    body, the closing line."""
     groups: list[list[_Unit]] = []
-    if include_title and article.title and article.title.strip():
-        groups.append([_Unit(article.title.strip(), TITLE_BLOCK, BlockKind.HEADING)])
+    opening = intro or (article.title if include_title else None)
+    if opening and opening.strip():
+        groups.append([_Unit(opening.strip(), TITLE_BLOCK, BlockKind.HEADING)])
+    if disclosure and disclosure.strip():
+        groups.append([_Unit(disclosure.strip(), EXTRA_BLOCK, BlockKind.PARAGRAPH)])
     for index, block in enumerate(blocks):
         if block.kind is BlockKind.HEADING:
             pieces = [block.text.strip()]
@@ -51,6 +65,8 @@ def _units(article: Article, blocks: tuple[Block, ...], include_title: bool) -> 
         units = [_Unit(p, index, block.kind) for p in pieces if p.strip()]
         if units:
             groups.append(units)
+    if outro and outro.strip():
+        groups.append([_Unit(outro.strip(), EXTRA_BLOCK, BlockKind.PARAGRAPH)])
     return groups
 
 
@@ -70,13 +86,17 @@ def build_script(
     speak: Callable[[str], str],
     parts: frozenset[str] = frozenset({"body"}),
     include_title: bool = True,
+    intro: str | None = None,
+    outro: str | None = None,
+    disclosure: str | None = None,
 ) -> Script:
-    """The sentences to speak: headline, then the blocks of ``parts``, each normalized by ``speak``.
+    """The sentences to speak: the headline (or ``intro``), the ``disclosure``, the blocks of
+    ``parts``, then ``outro``; each normalized by ``speak``.
 
     Sentences whose spoken form is empty (a lone symbol, an emoji) are left out.
     """
     blocks = article.blocks_for(parts)
-    groups = _units(article, blocks, include_title)
+    groups = _units(article, blocks, include_title, intro, disclosure, outro)
     sentences: list[Sentence] = []
     seen: Counter[str] = Counter()
     for g, group in enumerate(groups):

@@ -136,7 +136,7 @@ def test_unsupported_format(tmp_path: Path) -> None:
     code, _, stderr = run("narrate", str(SAMPLE), "-o", str(tmp_path / "a.flac"))
     assert code == 1
     assert stderr == (
-        "Error: Unsupported output format 'flac'. Use one of: mp3, wav "
+        "Error: Unsupported output format 'flac'. Use one of: mp3, wav, opus, m4a, m4b "
         "(pick it with the file extension or --format).\n"
     )
 
