@@ -178,7 +178,7 @@ def test_dates(written: str, spoken: str) -> None:
         ("8:00", "eight o'clock"),
         ("10:05", "ten oh five"),
         ("9:45 p.m. ET", "nine forty-five PM Eastern Time"),
-        ("1:59 p.m. EST", "one fifty-nine PM E S T"),
+        ("1:59 p.m. EST", "one fifty-nine PM EST"),
         ("2pm-5pm", "two PM to five PM"),
         ("1:01:01", "one hour one minute and one second"),
         ("John 3:16", "John three sixteen"),
@@ -197,6 +197,60 @@ def test_times(written: str, spoken: str) -> None:
     ],
 )
 def test_time_zone_offsets(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+# Zones espeak-ng spells by itself ("EST" -> ",i:;,Est'i:") stay as written; the ones it
+# reads as words ("CEST" -> "s'Est", "IST" -> "'Ist") are spelled for it.
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("1:59 p.m. e.s.t", "one fifty-nine PM EST"),
+        ("1:59 p.m.est", "one fifty-nine PM EST"),
+        ("11:30EST", "eleven thirty EST"),
+        ("8 pm PST", "eight PM PST"),
+        ("the EST zone", "the EST zone"),
+        ("9:00 CEST", "nine o'clock C E S T"),
+        ("6 pm IST", "six PM I S T"),
+    ],
+)
+def test_time_zone_abbreviations(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("1211 E Arques Ave", "twelve eleven East Arques Avenue"),
+        ("708 N 1st St, San City", "seven zero eight North first Street, San City"),
+        ("12 S 1st st", "twelve South first Street"),
+        ("123 Laguna Ct, Town", "one twenty-three Laguna Court, Town"),
+        ("2 San Tomas hwy", "two San Tomas Highway"),
+        ("2788 San Tomas Expy", "twenty-seven eighty-eight San Tomas Expressway"),
+        ("350 Fifth Avenue", "three fifty Fifth Avenue"),
+        ("100 Main St", "one hundred Main Street"),
+        ("12345 Oak Rd", "one two three four five Oak Road"),
+        ("1428 Elm St. It was dark.", "fourteen twenty-eight Elm Street. It was dark."),
+        ("12 Oak Dr. Smith lives here", "twelve Oak Doctor Smith lives here"),
+        ("1990 for the Ata ST", "nineteen ninety for the Ata S T"),
+    ],
+)
+def test_street_addresses(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Santa Clara, CA 95051", "Santa Clara, California nine five zero five one"),
+        ("Santa, FL, 95051", "Santa, Florida, nine five zero five one"),
+        ("123 Smth St, City, NY", "one twenty-three Smth Street, City, New York"),
+        ("Portland, OR 97201", "Portland, Oregon nine seven two zero one"),
+        ("Yes, OK.", "Yes, OK."),
+        ("Washington, DC", "Washington, D C"),
+    ],
+)
+def test_us_state_codes(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
@@ -247,6 +301,37 @@ def test_measures(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
+# A straight double quote after a number is an inch mark only while no quotation is open.
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ('12"', "twelve inches"),
+        ('1"', "one inch"),
+        ('a 12" pizza', "a twelve-inch pizza"),
+        ("5'11\" tall", "five feet eleven inches tall"),
+        ("a 6′ wall", "a six feet wall"),
+        ("12″ screens", "twelve inches screens"),
+        ('he said "it was 7" and left', 'he said "it was seven" and left'),
+        ('"text 7" text ".', '"text seven" text ".'),
+    ],
+)
+def test_feet_and_inches(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("go <noise/> home", "go home"),
+        ("<pitch=-.3>123 123</pitch>", "one hundred twenty-three one hundred twenty-three"),
+        ('<span class="hl">oats</span>', "oats"),
+        ("a<b and c>d", "a less than b and c greater than d"),
+    ],
+)
+def test_stray_markup_is_dropped(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [
@@ -256,6 +341,33 @@ def test_measures(written: str, spoken: str) -> None:
     ],
 )
 def test_phone_numbers_and_codes(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("1-800-555-1234", "one, eight hundred, five five five, one two three four"),
+        ("1 (800) 555-1234", "one, eight hundred, five five five, one two three four"),
+        ("1-888-555-1234", "one, eight eight eight, five five five, one two three four"),
+        ("1-800-GO-U-HAUL", "one, eight hundred, go u haul"),
+        ("1-800-GO-2-HAUL", "one, eight hundred, go two haul"),
+        ("call 1-800-FLOWERS now", "call one, eight hundred, flowers now"),
+    ],
+)
+def test_toll_free_and_vanity_numbers(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("your card ending in 8876", "your card ending in eight eight seven six"),
+        ("account number ends with 0042", "account number ends with zero zero four two"),
+        ("a season ending in 2024", "a season ending in twenty twenty-four"),
+    ],
+)
+def test_card_endings_are_digits(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
@@ -321,6 +433,10 @@ def test_roman_numerals(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
+def test_roman_keyword_in_capitals_is_a_word() -> None:
+    assert normalize("PART XL") == "Part forty"
+
+
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [
@@ -332,6 +448,25 @@ def test_roman_numerals(written: str, spoken: str) -> None:
     ],
 )
 def test_links_read(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("test.abc", "test dot abc"),
+        ("run setup.py.", "run setup dot P Y."),
+        ("file:///photos/image.jpg", "file colon slash slash slash photos slash image dot JPEG"),
+        (
+            "email is a-1.b3_c&-d@gma4i-l.com test",
+            "email is a dash one dot B three underscore C ampersand dash D at gma four i dash"
+            " L dot com test",
+        ),
+        ("e.g. this", "for example this"),
+        ("Ph.D. student", "Ph.D. student"),
+    ],
+)
+def test_names_with_extensions_and_odd_emails(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
@@ -368,6 +503,36 @@ def test_symbols(written: str, spoken: str) -> None:
     ],
 )
 def test_numbers_inside_words(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("A321sam", "A three twenty-one sam"),
+        ("A380", "A three eighty"),
+        ("X101", "X one zero one"),
+        ("T800", "T eight hundred"),
+        ("my pnr is t2000", "my pnr is t two thousand"),
+        ("your otp is ab9453", "your otp is ab nine four five three"),
+    ],
+)
+def test_model_numbers(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("2*8", "two times eight"),
+        ("25/235212", "twenty-five slash two three five two one two"),
+        (
+            "12639/12640",
+            "twelve thousand six hundred thirty-nine twelve thousand six hundred fortieths",
+        ),
+    ],
+)
+def test_products_and_long_slashes(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 

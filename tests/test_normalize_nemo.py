@@ -24,21 +24,22 @@ def _load_benchmark() -> Any:
 bench = _load_benchmark()
 GOAL_CATEGORIES: tuple[str, ...] = bench.GOAL_CATEGORIES
 
-# Relaxed-match floors (the suite README's rule), a little under what we reach; measure
-# stays under 90% because narrator reads "4.4x" as "times" and "cc/s" as "per second".
+# Relaxed-match floors (the suite README's rule), just under what we reach. Measure stays
+# under the 90% goal on purpose: NeMo wants "4.4x" as "four point four x" (we say "times"),
+# "3 cc/s" as "three CC per S" (we say "per second") and "45º&C" as "forty five degree and C".
 RELAXED_FLOORS = {
-    "cardinal": 0.90,
-    "decimal": 0.95,
-    "ordinal": 0.92,
-    "money": 0.95,
-    "date": 0.93,
-    "time": 0.72,
+    "cardinal": 0.94,
+    "decimal": 0.99,
+    "ordinal": 0.96,
+    "money": 0.97,
+    "date": 0.96,
+    "time": 0.95,
     "measure": 0.85,
-    "fraction": 0.95,
-    "all": 0.78,
+    "fraction": 0.99,
+    "all": 0.84,
 }
 # The same with spelled letters joined: narrator writes "U S", NeMo writes "US".
-SPELLED_FLOORS = {**RELAXED_FLOORS, "time": 0.90, "money": 0.97, "all": 0.85}
+SPELLED_FLOORS = {**RELAXED_FLOORS, "money": 0.99, "all": 0.90}
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@
     normalize(text)  one sentence or line in, speakable words out; never raises on a str
       prepare        language-independent: drop control characters and emoji, unify spaces
       lexicon        pronunciation overrides from voices/lexicon.toml (words, then patterns)
-      rules          per language (narrator.normalize.en): links, codes, dates, times,
-                     money, measures, numbers, titles, initialisms, symbols
+      rules          per language (narrator.normalize.en): stray markup, links, codes,
+                     addresses, dates, times, money, measures, numbers, titles,
+                     initialisms, symbols
       tidy           collapse spaces
 
 Pure: no I/O except :meth:`Lexicon.load` / :meth:`Lexicon.default` reading TOML.

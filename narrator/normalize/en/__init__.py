@@ -1,4 +1,5 @@
-"""English normalization: the rules in :mod:`.rules`, the words in :mod:`.data`."""
+"""English normalization: the rules and their order in :mod:`.rules` (links, codes and
+addresses in their own modules), the words in :mod:`.data`."""
 
 from __future__ import annotations
 

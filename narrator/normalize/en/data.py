@@ -7,18 +7,23 @@ from __future__ import annotations
 
 __all__ = [
     "ABBREVIATIONS",
+    "AMBIGUOUS_STATES",
     "CURRENCY_CODES",
     "CURRENCY_SYMBOLS",
+    "DIRECTIONS",
+    "ENGINE_SPELLED",
     "LETTER_WORDS",
     "MONTHS",
     "PER_UNITS",
     "ROMAN_KEYWORDS",
     "SCALE_SUFFIXES",
     "SPELLED_ACRONYMS",
+    "STREET_TYPES",
     "SYMBOLS",
     "TIME_ZONES",
     "TITLES",
     "UNITS",
+    "US_STATES",
     "WORD_ACRONYMS",
     "Currency",
 ]
@@ -250,26 +255,22 @@ PER_UNITS: dict[str, str] = {
     "night": "night",
 }
 
+# Zone abbreviations that espeak-ng (Piper's phonemizer) spells letter by letter on its own,
+# checked with ``espeak-ng -q -x``: "PM EST" -> "p,i:;'Em ,i:;,Est'i:", the same letters as
+# "E S T". They stay as written, which is also how NeMo writes them. CEST and IST are not
+# here: espeak-ng reads them as the words "sest" and "ist", so they are spelled for it.
+ENGINE_SPELLED: frozenset[str] = frozenset(
+    ["EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "GMT", "UTC", "BST", "CET", "JST"]
+)
+
 TIME_ZONES: dict[str, str] = {
     "ET": "Eastern Time",
     "CT": "Central Time",
     "MT": "Mountain Time",
     "PT": "Pacific Time",
-    "EST": "E S T",
-    "EDT": "E D T",
-    "CST": "C S T",
-    "CDT": "C D T",
-    "MST": "M S T",
-    "MDT": "M D T",
-    "PST": "P S T",
-    "PDT": "P D T",
-    "GMT": "G M T",
-    "UTC": "U T C",
-    "BST": "B S T",
-    "CET": "C E T",
+    **{zone: zone for zone in sorted(ENGINE_SPELLED)},
     "CEST": "C E S T",
     "IST": "I S T",
-    "JST": "J S T",
     "MSK": "Moscow time",
 }
 
@@ -540,3 +541,112 @@ SYMBOLS: dict[str, str] = {
     "†": " ",
     "‡": " ",
 }
+
+# Street types after a house number ("1211 E Arques Ave"); abbreviations expand, full words
+# stay as written. Matched case-insensitively: listings write "hwy" and "ST" too.
+STREET_TYPES: dict[str, str] = {
+    "st": "Street",
+    "street": "Street",
+    "ave": "Avenue",
+    "av": "Avenue",
+    "avenue": "Avenue",
+    "rd": "Road",
+    "road": "Road",
+    "blvd": "Boulevard",
+    "boulevard": "Boulevard",
+    "dr": "Drive",
+    "drive": "Drive",
+    "ln": "Lane",
+    "lane": "Lane",
+    "ct": "Court",
+    "court": "Court",
+    "pl": "Place",
+    "place": "Place",
+    "hwy": "Highway",
+    "highway": "Highway",
+    "expy": "Expressway",
+    "expressway": "Expressway",
+    "fwy": "Freeway",
+    "freeway": "Freeway",
+    "pkwy": "Parkway",
+    "parkway": "Parkway",
+    "ter": "Terrace",
+    "terrace": "Terrace",
+    "cir": "Circle",
+    "circle": "Circle",
+    "sq": "Square",
+    "square": "Square",
+    "plz": "Plaza",
+    "plaza": "Plaza",
+}
+
+# Compass points before a street name ("708 N 1st St").
+DIRECTIONS: dict[str, str] = {
+    "N": "North",
+    "S": "South",
+    "E": "East",
+    "W": "West",
+    "NE": "Northeast",
+    "NW": "Northwest",
+    "SE": "Southeast",
+    "SW": "Southwest",
+}
+
+# US state codes after a city ("Santa Clara, CA 95051"). DC is left out on purpose: "D C" is
+# how "Washington, DC" is said.
+US_STATES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+
+# State codes that are also English words or common initialisms ("Yes, OK."; "Meet me, ME"):
+# expanded only before a ZIP code.
+AMBIGUOUS_STATES: frozenset[str] = frozenset(["HI", "ID", "IN", "LA", "ME", "OH", "OK", "OR"])

@@ -1,9 +1,10 @@
 """The English rules, in the order they run: each turns one kind of written token into words.
 
 Order matters and is the main design decision here: the most specific, digit-bearing shapes
-go first (links, phone numbers, dates, times, money, measures) because they would otherwise
-be broken up by the generic number rule; words-only rules (titles, initialisms, symbols)
-go last. Every rule returns words, so a later rule cannot re-read an earlier rule's digits.
+go first (markup, links, phone numbers, addresses, dates, times, money, measures) because
+they would otherwise be broken up by the generic number rule; words-only rules (titles,
+initialisms, symbols) go last. Every rule returns words, so a later rule cannot re-read an
+earlier rule's digits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 from collections.abc import Callable
 
 from narrator.normalize.en import data
+from narrator.normalize.en.addresses import addresses, house_number
+from narrator.normalize.en.codes import codes
+from narrator.normalize.en.links import links
 from narrator.normalize.en.numbers import (
     cardinal,
     decade,
@@ -23,7 +27,7 @@ from narrator.normalize.en.numbers import (
     year,
 )
 
-__all__ = ["RULES", "Rule", "speak_url"]
+__all__ = ["RULES", "Rule"]
 
 Rule = Callable[[str, bool], str]
 """A rule takes the text and whether URLs are read (``True``) or dropped."""
@@ -76,105 +80,18 @@ def _fraction_words(top: int, bottom: int, *, mixed: bool) -> str:
     return fraction(top, bottom)
 
 
-# --- links --------------------------------------------------------------------------------
+# --- markup -------------------------------------------------------------------------------
 
-_TLDS = (
-    "com|org|net|edu|gov|mil|int|io|co|ai|app|dev|info|news|tv|me|ly|biz|uk|us|eu|de|fr|it|"
-    "es|nl|ru|cn|jp|in|ca|au|br|ch|se|no|ua|ve|sm"
+# A stray tag left in the text ("<noise/>", "<pitch=-.3>", "</singing>") is markup, not
+# words: read aloud it would be "less than noise slash greater than". "a<b and c>d" is
+# not a tag: a tag's attributes need "=".
+_MARKUP_RE = re.compile(
+    r"</?[A-Za-z][\w-]*(?:=[^\s<>]*|(?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s<>]*))*)\s*/?>"
 )
-_URL_RE = re.compile(
-    r"(?:\b(?:https?|ftp)://|\bfile:///?|\bwww\.)[^\s<>\"]+"
-    rf"|(?<![\w@.-])[A-Za-z0-9][\w-]*(?:\.[\w-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"]*)?"
-)
-_EMAIL_RE = re.compile(r"(?<![\w+-])\w[\w.+-]*@[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"]*)?")
-_HANDLE_RE = re.compile(r"(?<![\w@&])@([A-Za-z_]\w*)")
-_HASHTAG_RE = re.compile(r"(?<![\w&#])#([A-Za-z]\w*)")
-_URL_PIECE_RE = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
-_URL_SEPARATORS = {
-    ".": "dot",
-    "/": "slash",
-    "-": "dash",
-    "_": "underscore",
-    "@": "at",
-    ":": "colon",
-    "?": "question mark",
-    "=": "equals",
-    "&": "ampersand",
-    "#": "hash",
-    "~": "tilde",
-    "+": "plus",
-    "%": "percent",
-}
-_TRAILING = ".,;:!?)]}'\"’”"
 
 
-def speak_url(url: str) -> str:
-    """A link or e-mail address, piece by piece: "example.com" -> "example dot com".
-
-    The ``http://`` scheme is left out because listeners know a link when they hear one;
-    two-letter country domains and vowel-less pieces are spelled out.
-    """
-    url = re.sub(r"^https?://", "", url, flags=re.IGNORECASE)
-    pieces = _URL_PIECE_RE.findall(url)
-    last_alpha = max((i for i, p in enumerate(pieces) if p.isalpha()), default=-1)
-    words = []
-    for i, piece in enumerate(pieces):
-        if piece.isdigit():
-            words.append(digits(piece))
-        elif piece.isalpha():
-            low = piece.lower()
-            if (
-                low == "www"
-                or not re.search(r"[aeiouy]", low)
-                or (i == last_alpha and len(low) == 2 and i > 0 and pieces[i - 1] == ".")
-            ):
-                words.append(" ".join(low.upper()))
-            elif piece.upper() in data.WORD_ACRONYMS:
-                words.append(piece.upper())
-            else:
-                words.append(low)
-        elif piece in _URL_SEPARATORS:
-            words.append(_URL_SEPARATORS[piece])
-    return " ".join(words)
-
-
-def _links(text: str, read: bool) -> str:
-    def sub(match: _Match) -> str:
-        found = match.group(0)
-        core = found.rstrip(_TRAILING)
-        tail = found[len(core) :]
-        return (speak_url(core) if read else "") + tail
-
-    text = _EMAIL_RE.sub(sub, text)
-    text = _URL_RE.sub(sub, text)
-    text = _HANDLE_RE.sub(lambda m: f"at {m.group(1)}", text)
-    return _HASHTAG_RE.sub(lambda m: f"hashtag {m.group(1)}", text)
-
-
-# --- codes: phone numbers, IP addresses, long digit chains -------------------------------
-
-_PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+(?P<cc>\d{1,3})[\s.-]?)?"
-    r"(?:\((?P<area1>\d{3})\)[\s.-]?|(?P<area2>\d{3})[.-])(?P<ex>\d{3})[.-](?P<line>\d{4})"
-    r"(?P<ext>(?:-\d+)*)(?![\w.-]\d|\w)"
-)
-_SSN_RE = re.compile(r"(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
-_IP_RE = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]\d)")
-_CHAIN_RE = re.compile(r"(?<![\w.-])\d+(?:-\d+){3,}(?![\w-])")
-
-
-def _phone(match: _Match) -> str:
-    groups = [match.group("area1") or match.group("area2"), match["ex"], match["line"]]
-    groups += [g for g in match["ext"].split("-") if g]
-    spoken = ", ".join(digits(g) for g in groups)
-    return f"plus {digits(match['cc'])}, {spoken}" if match["cc"] else spoken
-
-
-def _codes(text: str, _read: bool) -> str:
-    text = _PHONE_RE.sub(_phone, text)
-    text = _SSN_RE.sub(lambda m: ", ".join(digits(g) for g in m.groups()), text)
-    text = _IP_RE.sub(lambda m: " dot ".join(digits(p) for p in m.group(0).split(".")), text)
-    return _CHAIN_RE.sub(lambda m: ", ".join(digits(p) for p in m.group(0).split("-")), text)
+def _markup(text: str, _read: bool) -> str:
+    return _MARKUP_RE.sub(" ", text) if "<" in text else text
 
 
 # --- specials and number-introducing abbreviations ---------------------------------------
@@ -508,7 +425,14 @@ _MEASURE_RE = re.compile(
     rf"(?P<hy>\s?-\s?|\s?)(?P<unit>{_UNIT_ALT})(?:/(?P<per>{_PER_ALT}))?(?![\w²³])"
 )
 _PER_MEASURE_RE = re.compile(rf"(?<![\w.,/])(?P<num>{_NUM})/(?P<per>{_PER_ALT})(?!\w)")
+# 5'11" and 12": feet and inches. A straight double quote after a number is an inch mark only
+# when the text's double quotes do not pair up; otherwise it closes a quotation ("it was 7").
+_FEET_INCHES_RE = re.compile(r"(?<![\w.'’])(\d{1,2})['’′]\s?(\d{1,2}(?:\.\d+)?)(?:\"|″|”|'')")
+_INCHES_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:″|(?P<quote>\"))(?![\w\"])")
+_ARTICLE_BEFORE_RE = re.compile(r"\b[Aa]n?\s$")
+_FEET_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)′")
 _DIMENSION_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[x×]\s?(?=\d)")
+_ASTERISK_TIMES_RE = re.compile(r"(?<=\d)\s?\*\s?(?=\d)")
 _TIMES_RE = re.compile(rf"(?<![\w.,])({_NUM})[x×](?!\w)")
 _FRACTION_RE = re.compile(
     r"(?<![\w/.,])(?:(?P<whole>\d+)\s+)?(?P<top>\d+)\s?/\s?(?P<bottom>\d+)"
@@ -535,6 +459,9 @@ def _measure(match: _Match) -> str:
 def _fraction(match: _Match) -> str:
     top, bottom = int(match["top"]), int(match["bottom"])
     whole = match["whole"]
+    if len(match["bottom"]) > 5 and not whole:
+        # "25/235212" is a code, not a fraction: the slash and number rules read it.
+        return match.group(0)
     if (not whole and top == bottom) or (bottom == 100 and top > 1 and not whole):
         # Ratings and scores: "100/100" is "a hundred out of a hundred", not hundredths.
         return f"{cardinal(top)} out of {cardinal(bottom)}"
@@ -542,12 +469,51 @@ def _fraction(match: _Match) -> str:
     return f"{cardinal(int(whole))} and {spoken}" if whole else spoken
 
 
+def _length(num: str, one: str, many: str) -> str:
+    return f"{quantity(num)} {one if _is_one(num) else many}"
+
+
+def _open_quotes(text: str) -> set[int]:
+    """Positions of straight double quotes that are inch marks: right after a number while
+    no quotation is open. '"It was 7" he said' closes a quotation; '12" pizza' does not."""
+    marks: set[int] = set()
+    open_quote = False
+    for i, ch in enumerate(text):
+        if ch != '"':
+            continue
+        if not open_quote and i and text[i - 1].isdigit():
+            marks.add(i)
+        else:
+            open_quote = not open_quote
+    return marks
+
+
+def _feet_and_inches(text: str) -> str:
+    text = _FEET_INCHES_RE.sub(
+        lambda m: _length(m.group(1), "foot", "feet") + " " + _length(m.group(2), "inch", "inches"),
+        text,
+    )
+    text = _FEET_RE.sub(lambda m: _length(m.group(1), "foot", "feet"), text)
+    marks = _open_quotes(text) if '"' in text else set()
+
+    def inches(match: _Match) -> str:
+        if match["quote"] and match.start("quote") not in marks:
+            return match.group(0)
+        if _ARTICLE_BEFORE_RE.search(text, 0, match.start()):
+            return quantity(match.group(1)) + "-inch"  # "a 12-inch pizza"
+        return _length(match.group(1), "inch", "inches")
+
+    return _INCHES_RE.sub(inches, text)
+
+
 def _measures(text: str, _read: bool) -> str:
+    text = _feet_and_inches(text)
     text = _DIMENSION_RE.sub(lambda m: f"{quantity(m.group(1))} by ", text)
     text = _MEASURE_RE.sub(_measure, text)
     text = _PER_MEASURE_RE.sub(
         lambda m: f"{quantity(m['num'])} per {data.PER_UNITS[m['per']]}", text
     )
+    text = _ASTERISK_TIMES_RE.sub(" times ", text)
     text = _TIMES_RE.sub(lambda m: f"{quantity(m.group(1))} times", text)
     return _FRACTION_RE.sub(_fraction, text)
 
@@ -609,13 +575,19 @@ def _range(match: _Match) -> str:
 
 def _alnum(match: _Match) -> str:
     pieces = _ALNUM_PIECE_RE.findall(match.group(0))
-    spoken = [
-        (cardinal(int(p)) if len(p) <= 3 and not (len(p) > 1 and p[0] == "0") else digits(p))
-        if p.isdigit()
-        else p
-        for p in pieces
-    ]
-    return " ".join(spoken)
+    return " ".join(_alnum_piece(p) if p.isdigit() else p for p in pieces)
+
+
+def _alnum_piece(piece: str) -> str:
+    if len(piece) > 1 and piece[0] == "0":
+        return digits(piece)
+    if len(piece) == 3 and int(piece) % 100:
+        return house_number(piece)  # "A321" is "A three twenty-one", as model numbers are said
+    if len(piece) <= 3:
+        return cardinal(int(piece))
+    if len(piece) == 4 and int(piece) % 100 == 0:
+        return year(int(piece))  # "T2000" is "T two thousand", "A1800" "A eighteen hundred"
+    return digits(piece)
 
 
 def _plain_number(match: _Match) -> str:
@@ -708,7 +680,9 @@ def _romans(text: str) -> str:
         value = _roman_value(match["rn"])
         if not value or not match["rn"].isupper():
             return match.group(0)
-        return match["kw"] + match["sp"] + cardinal(value)
+        # "PART XL": the keyword is a word even in capitals, never an initialism to spell.
+        kw = match["kw"].capitalize() if match["kw"].isupper() else match["kw"]
+        return kw + match["sp"] + cardinal(value)
 
     def regnal(match: _Match) -> str:
         value = _roman_value(match["rn"])
@@ -740,7 +714,12 @@ def _initialisms(text: str) -> str:
 
     def caps(match: _Match) -> str:
         word, plural = match.group(1), match.group(2)
-        if word in data.WORD_ACRONYMS or word in data.LETTER_WORDS or word in ("AM", "PM"):
+        if (
+            word in data.WORD_ACRONYMS
+            or word in data.LETTER_WORDS
+            or word in data.ENGINE_SPELLED
+            or word in ("AM", "PM")
+        ):
             return match.group(0)
         vowels = any(ch in "AEIOUY" for ch in word)
         if len(word) <= 4 or word in data.SPELLED_ACRONYMS or not vowels:
@@ -770,9 +749,11 @@ def _symbols(text: str, _read: bool) -> str:
 
 
 RULES: tuple[Rule, ...] = (
-    _links,
-    _codes,
+    _markup,
+    links,
+    codes,
     _specials,
+    addresses,
     _dates,
     _times,
     _money_rules,
