@@ -1,4 +1,4 @@
-"""A content-addressed cache of rendered clips.
+"""A content-addressed cache of rendered clips, and of finished narrations.
 
 A clip's key is a hash of everything that changes its audio: the engine and its version,
 the voice model's content hash, the rate and other settings (all in the engine's
@@ -6,17 +6,25 @@ identity string) and the exact normalized text (which already reflects the lexic
 Entries are written to a temporary file and renamed, so a run killed half-way leaves only
 whole entries and the next run resumes from them. Reads touch the file's modification
 time, which is what least-recently-used eviction goes by.
+
+Finished narrations are memoized too, keyed on everything that shapes the file (the
+engine identity, pauses, mastering, format, every chunk's text and pause, the tags): an
+unchanged article is then a file copy, while an edited one still reuses every unchanged
+sentence's clip. Both live under one size cap.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import shutil
 import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 from .models import Clip
@@ -60,7 +68,9 @@ class ClipCache:
     """Clips on disk, one file per key, sharded by the key's first two hex digits."""
 
     def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.path = (path or default_cache_dir()) / "clips"
+        self.root = path or default_cache_dir()
+        self.path = self.root / "clips"
+        self.narrations = self.root / "narrations"
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
@@ -107,23 +117,60 @@ class ClipCache:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
 
+    def get_narration(self, key: str, fmt: str) -> tuple[Path, dict[str, Any]] | None:
+        """A memoized narration's audio file and metadata, or None."""
+        audio = self.narrations / key[:2] / f"{key}.{fmt}"
+        meta = audio.with_suffix(".json")
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not audio.is_file():
+            return None
+        for file in (audio, meta):
+            with contextlib.suppress(OSError):
+                os.utime(file)
+        return audio, data
+
+    def put_narration(self, key: str, fmt: str, audio: Path, meta: dict[str, Any]) -> None:
+        """Keep a copy of a finished narration; the metadata is written last, so a copy
+        killed half-way is never taken for a whole one."""
+        folder = self.narrations / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for suffix, write in (
+                (f".{fmt}", lambda tmp: shutil.copyfile(audio, tmp)),
+                (".json", lambda tmp: Path(tmp).write_text(json.dumps(meta), encoding="utf-8")),
+            ):
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+                os.close(fd)
+                try:
+                    write(tmp)
+                    os.replace(tmp, folder / f"{key}{suffix}")
+                finally:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+        except OSError:
+            return  # a memo that cannot be written only costs a rebuild next time
+
     def _files(self) -> list[tuple[float, int, Path]]:
         found = []
-        if not self.path.is_dir():
-            return []
-        for shard in self.path.iterdir():
-            if not shard.is_dir():
+        for top in (self.path, self.narrations):
+            if not top.is_dir():
                 continue
-            for file in shard.iterdir():
-                with contextlib.suppress(OSError):
-                    st = file.stat()
-                    found.append((st.st_mtime, st.st_size, file))
+            for shard in top.iterdir():
+                if not shard.is_dir():
+                    continue
+                for file in shard.iterdir():
+                    with contextlib.suppress(OSError):
+                        st = file.stat()
+                        found.append((st.st_mtime, st.st_size, file))
         return found
 
     def info(self) -> CacheInfo:
         """Entries and bytes on disk."""
         files = self._files()
-        return CacheInfo(self.path, len(files), sum(f[1] for f in files), self.max_bytes)
+        return CacheInfo(self.root, len(files), sum(f[1] for f in files), self.max_bytes)
 
     def evict(self) -> int:
         """Remove least-recently-used entries until the cache fits its cap; return how many."""

@@ -486,7 +486,7 @@ def cache_info(cache_dir: str | None) -> None:
 
     info = ClipCache(Path(cache_dir) if cache_dir else None).info()
     click.echo(f"path: {info.path}")
-    click.echo(f"clips: {info.entries}")
+    click.echo(f"files: {info.entries} (sentence clips and finished narrations)")
     click.echo(f"size: {info.bytes / 1e6:.1f} MB of {info.max_bytes / 1e6:.0f} MB")
 
 
@@ -498,7 +498,7 @@ def cache_clear(cache_dir: str | None) -> None:
     from .cache import ClipCache
 
     removed = ClipCache(Path(cache_dir) if cache_dir else None).clear()
-    click.echo(f"Removed {removed} clips.")
+    click.echo(f"Removed {removed} files.")
 
 
 @cli.group()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from . import __version__
 from .audio import Assembler, AssemblyPolicy
 from .cache import ClipCache
 from .encode import (
@@ -23,7 +27,17 @@ from .engines import engine_class
 from .errors import NoArticleError, OutputError, VoiceError
 from .extract import extract, load_rules
 from .ingest import FetchPolicy, read_source
-from .models import Article, DocFormat, Document, Narration, Script, VoiceProfile
+from .models import (
+    Article,
+    Chapter,
+    Chunk,
+    Cue,
+    DocFormat,
+    Document,
+    Narration,
+    Script,
+    VoiceProfile,
+)
 from .normalize import Lexicon, normalize
 from .segment import build_script, chunk_script
 from .synth import Executor, ProgressFn, RenderStats, process_pool, render
@@ -190,6 +204,13 @@ def narrate(
     target = options.loudness + (MP3_LOUDNESS_LOSS if fmt == "mp3" else 0.0)
     assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=target))
 
+    tags = _tags(article, profile, options)
+    memo_key = _narration_key(script, chunks, profile, target, fmt, tags)
+    if cache is not None:
+        hit = cache.get_narration(memo_key, fmt)
+        if hit is not None:
+            return _from_memo(hit, out, fmt, script, profile, len(chunks), on_audio)
+
     owned = None
     if executor is None and (options.jobs or 1) > 1:
         executor = owned = process_pool(options.jobs)
@@ -213,7 +234,7 @@ def narrate(
             if writer is not None:
                 writer.abort()
             raise
-        finish_file(tmp, fmt, _tags(article, profile, options), assembler.timeline.chapters)
+        finish_file(tmp, fmt, tags, assembler.timeline.chapters)
 
     try:
         atomic_write(out, write)
@@ -221,6 +242,14 @@ def narrate(
         if owned is not None:
             owned.shutdown(cancel_futures=True)
     timeline = assembler.timeline
+    if cache is not None:
+        meta = {
+            "duration_ms": timeline.duration_ms,
+            "sample_rate": timeline.sample_rate,
+            "cues": [dataclasses.asdict(c) for c in timeline.cues],
+            "chapters": [dataclasses.asdict(c) for c in timeline.chapters],
+        }
+        cache.put_narration(memo_key, fmt, out, meta)
     return Narration(
         output=out,
         format=fmt,
@@ -232,6 +261,57 @@ def narrate(
         voice=profile.name,
         rendered=stats.rendered,
         cached=stats.cached,
+    )
+
+
+def _narration_key(
+    script: Script,
+    chunks: tuple[Chunk, ...],
+    profile: VoiceProfile,
+    target_lufs: float,
+    fmt: str,
+    tags: Tags,
+) -> str:
+    """Everything that shapes the finished file, hashed: same key, same bytes."""
+    material = {
+        "narrator": __version__,
+        "engine": engine_class(profile.engine).identity(profile),
+        "pauses": dataclasses.asdict(profile.pauses),
+        "mastering": dataclasses.asdict(AssemblyPolicy(target_lufs=target_lufs)),
+        "format": fmt,
+        "tags": dataclasses.asdict(tags),
+        "title": script.article.title,
+        "sentences": [(s.key, s.text, s.kind.value, s.block) for s in script.sentences],
+        "chunks": [(c.sentence, c.text, c.pause_after.value) for c in chunks],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _from_memo(
+    hit: tuple[Path, dict[str, Any]],
+    out: Path,
+    fmt: str,
+    script: Script,
+    profile: VoiceProfile,
+    chunks: int,
+    on_audio: Callable[[bytes], None] | None,
+) -> Narration:
+    """An identical narration was made before: copy its file instead of making it again."""
+    audio, meta = hit
+    atomic_write(out, lambda tmp: shutil.copyfile(audio, tmp))
+    if on_audio is not None:
+        on_audio(out.read_bytes())
+    return Narration(
+        output=out,
+        format=fmt,
+        duration_ms=int(meta["duration_ms"]),
+        sample_rate=int(meta["sample_rate"]),
+        script=script,
+        cues=tuple(Cue(**c) for c in meta["cues"]),
+        chapters=tuple(Chapter(**c) for c in meta["chapters"]),
+        voice=profile.name,
+        rendered=0,
+        cached=chunks,
     )
 
 

@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from narrator.cache import ClipCache
 from narrator.models import Article, Block, BlockKind, Clip, VoiceProfile
 from narrator.segment import build_script, chunk_script
@@ -72,3 +74,32 @@ def test_clear(tmp_path: Path) -> None:
     cache.put(ClipCache.key("e", "a"), Clip(pcm=bytes(10), sample_rate=8000))
     assert cache.clear() == 1
     assert cache.info().entries == 0
+
+
+def test_identical_narration_is_a_copy_and_an_edit_reuses_clips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real pipeline (tone engine): the memo returns the same bytes; an edit renders one."""
+    from narrator.engines import register_engine
+    from narrator.pipeline import NarrateOptions, narrate
+
+    register_engine("tone", ToneEngine)
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "tone.toml").write_text('name = "tone"\nengine = "tone"\nmodel = "x"\n')
+    monkeypatch.setenv("NARRATOR_VOICES", str(voices))
+    article = tmp_path / "a.md"
+    article.write_text("# Title\n\nFirst sentence here. Second sentence. Third one.")
+    options = NarrateOptions(voice="tone", cache_dir=tmp_path / "cache")
+
+    first = narrate(article, tmp_path / "1.mp3", options=options)
+    calls = len(ToneEngine.calls)
+    second = narrate(article, tmp_path / "2.mp3", options=options)
+    assert (first.rendered, second.rendered, second.cached) == (4, 0, 4)
+    assert len(ToneEngine.calls) == calls  # the engine was not asked for anything
+    assert (tmp_path / "1.mp3").read_bytes() == (tmp_path / "2.mp3").read_bytes()
+    assert second.cues == first.cues and second.chapters == first.chapters
+
+    article.write_text("# Title\n\nFirst sentence here. A changed second. Third one.")
+    edited = narrate(article, tmp_path / "3.mp3", options=options)
+    assert (edited.rendered, edited.cached) == (1, 3)
