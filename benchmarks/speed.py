@@ -143,8 +143,10 @@ def main() -> None:
             long5.write_text(article(5000))
             rows["5,000 words"] = bench_article("long5000", long5, work)
 
-        print(f"{'':14}{'audio':>8}{'engine':>9}{'cold':>8}{'ratio':>7}{'warm':>7}"
-              f"{'warm%':>7}{'in-proc':>8}{'first':>7}{'first*':>7}{'edit':>7}{'edit%':>7}")  # fmt: skip
+        print(
+            f"{'':14}{'audio':>8}{'engine':>9}{'cold':>8}{'ratio':>7}{'warm':>7}{'warm%':>7}"
+            f"{'in-proc':>8}{'first':>7}{'first*':>7}{'edit':>7}{'edit%':>7}"
+        )
         for name, r in rows.items():
             edit = f"{r['edit_s']:6.1f}s{r['edit_pct_of_cold']:6.1f}%" if "edit_s" in r else ""
             print(
