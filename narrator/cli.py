@@ -102,6 +102,13 @@ allow_private_option = click.option(
     help="Allow URLs on loopback or private networks (local testing only).",
 )
 include_option = click.option("--include", "parts", multiple=True, metavar="PART", help=PARTS_HELP)
+lexicon_option = click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra pronunciation lexicon (TOML); repeatable.",
+)
 rules_option = click.option(
     "--rules",
     "rules",
@@ -161,13 +168,7 @@ def _options(**kwargs: Any) -> Any:
 @click.option("--disclosure", is_flag=True, help="Say (and tag) that the voice is synthetic.")
 @include_option
 @click.option("--no-title", is_flag=True, help="Do not read the headline first.")
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Extra pronunciation lexicon (TOML); repeatable.",
-)
+@lexicon_option
 @rules_option
 @input_format_option
 @allow_private_option
@@ -324,13 +325,7 @@ def _narrate_batch(
 @include_option
 @click.option("--no-title", is_flag=True, help="Leave out the headline.")
 @click.option("--written", is_flag=True, help="Print sentences as written, not as spoken.")
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Extra pronunciation lexicon (TOML); repeatable.",
-)
+@lexicon_option
 @rules_option
 @input_format_option
 @allow_private_option
@@ -417,13 +412,7 @@ def extract(
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Extra pronunciation lexicon (TOML); repeatable.",
-)
+@lexicon_option
 @_errors_to_click
 def normalize(text: str | None, lexicons: tuple[str, ...]) -> None:
     """Print each line of TEXT (or stdin, with -) as it will be spoken."""

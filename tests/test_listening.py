@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from narrator.models import Narration
 from narrator.pipeline import NarrateOptions, narrate, write_sidecars
 from narrator.timing import parse_webvtt
 from narrator.voices import get_profile
+
+from .audio_check import ffmpeg_ebur128
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "welcome.md"
@@ -56,19 +57,6 @@ def seed(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Rendered:
     return _render(tmp_path_factory.mktemp("seed"), seed_path)
 
 
-def _ffmpeg_ebur128(path: Path) -> tuple[float, float]:
-    result = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-         "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    summary = result.stderr[result.stderr.rindex("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
-    assert integrated and peak, summary
-    return float(integrated.group(1)), float(peak.group(1))
-
-
 # --- loudness ---------------------------------------------------------------------------
 
 
@@ -76,7 +64,7 @@ def test_seed_loudness_and_true_peak(seed: Rendered) -> None:
     level = loudness.measure(seed.samples, seed.rate)
     assert level.integrated_lufs == pytest.approx(-16, abs=1.0)
     assert level.true_peak_dbtp <= -1.0
-    integrated, peak = _ffmpeg_ebur128(seed.path)
+    integrated, peak = ffmpeg_ebur128(seed.path)
     assert integrated == pytest.approx(-16, abs=1.0)
     assert peak <= -1.0
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,8 @@ from pydub import AudioSegment
 from narrator import loudness
 from narrator.encode import encode
 from narrator.errors import AudioError
+
+from .audio_check import ffmpeg_ebur128
 
 RATE = 22050
 
@@ -47,20 +47,6 @@ def _mp3_decoded(samples: np.ndarray, path: Path) -> np.ndarray:
     return np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
 
 
-def _ffmpeg_ebur128(path: Path) -> tuple[float, float]:
-    """Integrated loudness and true peak from ffmpeg's own EBU R128 meter."""
-    result = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-         "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    summary = result.stderr[result.stderr.rindex("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    assert integrated and peak, summary
-    return float(integrated.group(1)), float(peak.group(1))
-
-
 def test_piper_speech_needs_a_limiter(speech: np.ndarray) -> None:
     # The premise: raising raw Piper speech to -16 LUFS with a plain gain would clip.
     before = loudness.measure(speech, RATE)
@@ -71,7 +57,7 @@ def test_piper_speech_needs_a_limiter(speech: np.ndarray) -> None:
 def test_meter_agrees_with_ffmpeg_on_decoded_mp3(speech: np.ndarray, tmp_path: Path) -> None:
     path = tmp_path / "speech.mp3"
     decoded = loudness.measure(_mp3_decoded(speech, path), RATE)
-    integrated, peak = _ffmpeg_ebur128(path)
+    integrated, peak = ffmpeg_ebur128(path)
     assert integrated == pytest.approx(decoded.integrated_lufs, abs=0.2)
     # ffmpeg's meter oversamples with a different filter; a few tenths of a dB is the spread.
     assert peak == pytest.approx(decoded.true_peak_dbtp, abs=0.3)
