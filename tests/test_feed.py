@@ -36,7 +36,8 @@ from narrator.feed import (
     load_config,
     podcast_guid,
 )
-from narrator.pipeline import NarrateOptions
+from narrator.pipeline import DISCLOSURE, NarrateOptions
+from narrator.timing import parse_webvtt
 
 DATA = Path(__file__).resolve().parent / "data" / "feed"
 ARTICLES = DATA / "articles"
@@ -97,14 +98,31 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _ffprobe_seconds(path: Path) -> float:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+def _ffmpeg_seconds(path: Path) -> float:
+    """The length ffmpeg decodes (the LAME tag's delay and padding trimmed), in seconds.
+
+    Not ffprobe's container duration: that counts every MPEG frame, encoder delay and end
+    padding included, so it runs up to ~80 ms long and can round to the next second."""
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "22050", "-"],
         check=True,
         capture_output=True,
-        text=True,
     ).stdout
-    return float(out.strip())
+    return len(pcm) / 2 / 22050
+
+
+def _id3_disclosure(path: Path) -> list[str]:
+    """The MP3's ``TXXX:disclosure`` text, read back with mutagen ([] without the frame)."""
+    from mutagen.id3 import ID3
+
+    return [str(text) for frame in ID3(path).getall("TXXX:disclosure") for text in frame.text]
+
+
+def _cue_texts(site_dir: Path, item: Any) -> list[str]:
+    """The spoken sentences of an item's WebVTT transcript, in order."""
+    url = item.find("podcast:transcript", NS).get("url")
+    text = (site_dir / url.removeprefix(BASE)).read_text(encoding="utf-8")
+    return [cue.text for cue in parse_webvtt(text)]
 
 
 def _items(root: Any) -> dict[str, Any]:
@@ -260,7 +278,7 @@ def test_enclosure_length_and_duration_match_the_files(site: Site) -> None:
         path = site.out / url.removeprefix(BASE)
         assert int(enclosure.get("length")) == path.stat().st_size > 0
         duration = int(item.findtext("itunes:duration", namespaces=NS))
-        probed = _ffprobe_seconds(path)
+        probed = _ffmpeg_seconds(path)
         assert duration == round(probed), (path.name, duration, probed)
         assert duration >= 3  # a few spoken sentences, not an empty file
 
@@ -392,15 +410,15 @@ def test_podcastparser_reads_the_feed(site: Site) -> None:
         assert enclosure["mime_type"] == "audio/mpeg"
         path = site.out / enclosure["url"].removeprefix(BASE)
         assert enclosure["file_size"] == path.stat().st_size
-        assert episode["total_time"] == _ffprobe_round(path)
+        assert episode["total_time"] == _ffmpeg_round(path)
         assert episode["guid"] in {"tide-pools.md", "library-hours.txt", "night-bridge.html"}
         assert episode["published"] > 0
     # podcastparser 0.6.11 maps only the old github.com URL to the podcast namespace, so
     # it does not see podcast:transcript under the official https://podcastindex.org URI.
 
 
-def _ffprobe_round(path: Path) -> int:
-    return round(_ffprobe_seconds(path))
+def _ffmpeg_round(path: Path) -> int:
+    return round(_ffmpeg_seconds(path))
 
 
 @pytest.mark.slow
@@ -413,6 +431,72 @@ def test_index_page_lists_every_episode_escaped(site: Site) -> None:
     assert len(audio) == 3
     assert all((site.out / src).is_file() for src in audio)
     assert 'href="feed.xml"' in page
+
+
+# --- the synthetic-voice disclosure -----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_episodes_disclose_the_synthetic_voice_by_default(site: Site) -> None:
+    assert site.options.disclosure is None  # the feed builder turns it on, not the caller
+    for guid, item in _items(site.feed()).items():
+        audio = site.out / item.find("enclosure").get("url").removeprefix(BASE)
+        assert _id3_disclosure(audio) == [DISCLOSURE], guid
+        cues = _cue_texts(site.out, item)
+        # Spoken right after the headline, before the article.
+        assert cues[0] == item.findtext("title"), guid
+        assert cues[1] == DISCLOSURE, guid
+        assert cues.count(DISCLOSURE) == 1, guid
+
+
+@pytest.mark.slow
+def test_disclosure_false_in_feed_toml_leaves_it_out(site: Site, tmp_path: Path) -> None:
+    copy = site.copy(tmp_path)
+    text = FEED_TOML.replace("[owner]", "disclosure = false\n\n[owner]")
+    config = load_config(_write_config(tmp_path / "show", text))
+    assert config.disclosure is False
+    before = _items(copy.feed())
+    result = build_feed(copy.src, config, copy.out, options=copy.options)
+    # The disclosure is part of the audio, so every episode is narrated again, same guids.
+    assert [e.status for e in result.episodes] == ["updated"] * 3
+    after = _items(copy.feed())
+    assert set(after) == set(before)
+    for guid, item in after.items():
+        url = item.find("enclosure").get("url")
+        assert url != before[guid].find("enclosure").get("url"), guid
+        assert _id3_disclosure(copy.out / url.removeprefix(BASE)) == [], guid
+        cues = _cue_texts(copy.out, item)
+        assert DISCLOSURE not in cues, guid
+        assert cues[0] == item.findtext("title"), guid
+
+
+@pytest.mark.slow
+def test_a_disclosure_the_caller_chose_is_kept(site: Site, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ARTICLES / "tide-pools.md", src)
+    own = "A computer reads this article."
+    options = dataclasses.replace(site.options, disclosure=own)
+    build_feed(src, site.config, tmp_path / "site", options=options)
+    item = _parse((tmp_path / "site" / "feed.xml").read_bytes()).find("channel/item")
+    audio = tmp_path / "site" / item.find("enclosure").get("url").removeprefix(BASE)
+    assert _id3_disclosure(audio) == [own]
+    assert _cue_texts(tmp_path / "site", item)[1] == own
+
+
+@pytest.mark.slow
+def test_intro_true_in_feed_toml_opens_with_the_byline(site: Site, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ARTICLES / "tide-pools.md", src)
+    text = FEED_TOML.replace("[owner]", "intro = true\n\n[owner]")
+    config = load_config(_write_config(tmp_path / "show", text))
+    assert config.intro is True
+    build_feed(src, config, tmp_path / "site", options=site.options)
+    item = _parse((tmp_path / "site" / "feed.xml").read_bytes()).find("channel/item")
+    cues = _cue_texts(tmp_path / "site", item)
+    assert cues[0].startswith("Tide Pools Return to Harbour Point, by Mara Lind, ")
+    assert cues[1] == DISCLOSURE  # the disclosure still follows the opening
 
 
 # --- rebuilding --------------------------------------------------------------------------
@@ -485,6 +569,35 @@ def test_a_new_voice_setting_renarrates_every_episode_under_the_same_guids(
             before[guid].findtext("itunes:duration", namespaces=NS)
         )
     assert len(list((copy.out / "episodes").iterdir())) == 9  # the old versions are gone
+
+
+@pytest.mark.slow
+def test_a_new_narrator_version_rerenders_every_episode_under_the_same_guids(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import narrator
+    import narrator.pipeline
+
+    copy = site.copy(tmp_path)
+    before = _items(copy.feed())
+    # An upgrade: the package's version, and the pipeline's copy of it, both move on.
+    monkeypatch.setattr(narrator, "__version__", "99.0.0")
+    monkeypatch.setattr(narrator.pipeline, "__version__", "99.0.0")
+    result = copy.build()
+    assert [e.status for e in result.episodes] == ["updated"] * 3
+    after = _items(copy.feed())
+    assert set(after) == set(before)  # same guids
+    for guid, item in after.items():
+        old_url = before[guid].find("enclosure").get("url")
+        new_url = item.find("enclosure").get("url")
+        assert new_url != old_url, guid
+        assert (copy.out / new_url.removeprefix(BASE)).is_file()
+        assert not (copy.out / old_url.removeprefix(BASE)).exists()
+        assert item.findtext("pubDate") == before[guid].findtext("pubDate")
+    assert len(list((copy.out / "episodes").iterdir())) == 9  # the old versions are gone
+    # Once re-rendered, the same version rebuilds nothing.
+    again = copy.build()
+    assert [e.status for e in again.episodes] == ["unchanged"] * 3
 
 
 @pytest.mark.slow
@@ -701,6 +814,14 @@ def _replace(key: str, line: str | None) -> Callable[[str], str]:
         (_replace("base_url", 'base_url = "ftp://example.com/"'), r"is not an http\(s\) URL"),
         (_replace("base_url", 'base_url = "example.com/podcast"'), r"is not an http\(s\) URL"),
         (_replace("explicit", 'explicit = "no"'), r"explicit must be true or false"),
+        (
+            lambda t: t.replace("[owner]", 'disclosure = "yes"\n\n[owner]'),
+            r"disclosure must be true or false, not 'yes'",
+        ),
+        (
+            lambda t: t.replace("[owner]", "intro = 1\n\n[owner]"),
+            r"intro must be true or false, not 1",
+        ),
         (_replace("artwork", 'artwork = "missing.jpg"'), r"artwork .*missing\.jpg cannot be read"),
         (_replace("artwork", 'artwork = "feed.toml"'), r"is not a JPEG or PNG image"),
         (lambda t: t.replace('email = "editor@example.com"', 'email = "editor"'), r"e-mail"),
@@ -731,6 +852,8 @@ def test_a_good_config_is_read_and_normalised(tmp_path: Path) -> None:
     assert config.feed_url == BASE + "feed.xml"
     assert config.artwork == tmp_path / "cover.png"  # relative to feed.toml
     assert (config.category, config.subcategory, config.explicit) == ("News", "Daily News", False)
+    # The podcast profile discloses the synthetic voice unless feed.toml turns it off.
+    assert (config.disclosure, config.intro) == (True, False)
 
 
 def test_characters_xml_cannot_hold_are_dropped(tmp_path: Path) -> None:

@@ -90,6 +90,30 @@ class Pyttsx3Engine(Engine):
     def _on_finished(self, name: object, completed: bool) -> None:
         self._finished.set()
 
+    def _render_file(self, text: str) -> Path:
+        """One utterance to a complete WAV file.
+
+        The espeak driver sometimes finishes an utterance without writing it (the upstream
+        race): then the callback or the complete file never comes. Waiting is bounded and
+        the utterance is queued again, up to three times.
+        """
+        for _ in range(3):
+            self._count += 1
+            path = Path(self._tmp.name) / f"u{self._count}.wav"
+            self._finished.clear()
+            deadline = time.monotonic() + 5.0 + len(text) / 50.0
+            with contextlib.redirect_stdout(io.StringIO()):
+                self._engine.save_to_file(text, str(path), name=f"u{self._count}")
+                self._engine.runAndWait()
+                while time.monotonic() < deadline:
+                    if self._finished.is_set() and _wav_complete(path):
+                        return path
+                    time.sleep(0.005)
+        raise SynthesisError(
+            f"The system voice wrote no audio for {text[:60]!r}. "
+            f"Check that espeak-ng works: espeak-ng 'hello'."
+        )
+
     @property
     def sample_rate(self) -> int:
         if self._rate is None:
@@ -99,20 +123,7 @@ class Pyttsx3Engine(Engine):
     def synthesize(self, text: str) -> Clip:
         from pydub import AudioSegment
 
-        self._count += 1
-        path = Path(self._tmp.name) / f"u{self._count}.wav"
-        self._finished.clear()
-        deadline = time.monotonic() + 30.0 + len(text) / 20.0
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.save_to_file(text, str(path), name=f"u{self._count}")
-            self._engine.runAndWait()
-            while not (self._finished.is_set() and _wav_complete(path)):
-                if time.monotonic() > deadline:
-                    raise SynthesisError(
-                        f"The system voice wrote no audio for {text[:60]!r}. "
-                        f"Check that espeak-ng works: espeak-ng 'hello'."
-                    )
-                time.sleep(0.005)
+        path = self._render_file(text)
         try:
             segment = AudioSegment.from_file(path)
         except Exception as exc:  # pydub raises CouldntDecodeError or OSError
