@@ -87,3 +87,31 @@ def test_pyttsx3_writes_every_utterance(capfd: pytest.CaptureFixture[str]) -> No
 def test_pyttsx3_unknown_system_voice() -> None:
     with pytest.raises(VoiceError, match="does not exist here"):
         load_engine(VoiceProfile("x", "pyttsx3", "no/such-voice"))
+
+
+@pytest.mark.parametrize(
+    ("normalized", "respelled"),
+    [
+        ("the U S A said", "the U S Eigh said"),
+        ("The F A A met.", "The F Eigh Eigh met."),
+        ("in three forty A D", "in three forty Eigh D"),
+        ("A U S soldier spoke.", "A U S soldier spoke."),  # the article stays
+        ("Plan A is fine.", "Plan A is fine."),
+    ],
+)
+def test_espeak_respelling_of_the_letter_a(normalized: str, respelled: str) -> None:
+    from narrator.engines.espeak_text import respell
+
+    assert respell(normalized) == respelled
+
+
+def test_piper_says_the_letter_a_not_the_article() -> None:
+    """Through Piper's own phonemizer: the letter's name (eɪ), not a schwa (ɐ)."""
+    from narrator.engines.espeak_text import respell
+
+    engine = load_engine(get_profile("joe"))
+    voice = engine._voice  # the loaded PiperVoice
+    plain = "".join(voice.phonemize("the U S A said")[0])
+    fixed = "".join(voice.phonemize(respell("the U S A said"))[0])
+    assert "ɐ" in plain and "eɪ" not in plain  # the problem, as espeak-ng has it
+    assert "eɪ" in fixed and "ɐ" not in fixed

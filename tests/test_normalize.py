@@ -613,3 +613,17 @@ def test_lexicon_is_applied_before_the_rules() -> None:
     lexicon = Lexicon(words=(("Igla-S", "Eegla S"),), patterns=((r"\bF-(\d+)", r"F \1"),))
     assert normalize("5,000 Igla-S", lexicon=lexicon) == "five thousand Eegla S"
     assert normalize("F-35", lexicon=lexicon) == "F thirty-five"
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("The town was founded in 340 A.D.", "The town was founded in three forty A D."),
+        ("Caesar crossed in 49 BC, they say.", "Caesar crossed in forty-nine B C, they say."),
+        ("It erupted in AD 79.", "It erupted in A D seventy-nine."),
+        ("It dates from 500 BCE.", "It dates from five hundred B C E."),
+        ("Around 1200 CE trade grew.", "Around twelve hundred C E trade grew."),
+    ],
+)
+def test_era_years_read_as_years(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken

@@ -13,6 +13,7 @@ from ..errors import SynthesisError, VoiceError
 from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
 from .base import Engine, EngineVoice
+from .espeak_text import FRONT_END_VERSION, respell
 
 __all__ = ["PiperEngine", "resolve_model"]
 
@@ -126,7 +127,8 @@ class PiperEngine(Engine):
 
         try:
             pieces = [
-                chunk.audio_float_array for chunk in self._voice.synthesize(text, self._config)
+                chunk.audio_float_array
+                for chunk in self._voice.synthesize(respell(text), self._config)
             ]
         except Exception as exc:
             raise SynthesisError(f"Piper failed to read {text[:60]!r}: {exc}") from exc
@@ -145,7 +147,7 @@ class PiperEngine(Engine):
         path = resolve_model(profile.model)
         st = path.stat()
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return f"piper-{lib}|{digest}|rate={profile.rate}"
+        return f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

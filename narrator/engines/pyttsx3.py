@@ -14,6 +14,7 @@ import contextlib
 import io
 import os
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 from ..errors import SynthesisError, VoiceError
 from ..models import Clip, VoiceProfile
 from .base import Engine, EngineVoice
+from .espeak_text import FRONT_END_VERSION, respell
 
 __all__ = ["Pyttsx3Engine"]
 
@@ -123,7 +125,8 @@ class Pyttsx3Engine(Engine):
     def synthesize(self, text: str) -> Clip:
         from pydub import AudioSegment
 
-        path = self._render_file(text)
+        # espeak-ng is pyttsx3's driver on Linux only (SAPI5 and NSSS read "A" fine).
+        path = self._render_file(respell(text) if sys.platform.startswith("linux") else text)
         try:
             segment = AudioSegment.from_file(path)
         except Exception as exc:  # pydub raises CouldntDecodeError or OSError
@@ -143,7 +146,7 @@ class Pyttsx3Engine(Engine):
             lib = "unknown"
         # The system voice can change under us with an OS update; its id and pyttsx3's
         # version are the best identity there is.
-        return f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}"
+        return f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

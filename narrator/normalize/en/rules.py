@@ -226,7 +226,33 @@ def _decade(match: _Match) -> str:
     return decade(value) if value >= 10 else match.group(0)
 
 
+# A number beside an era marker is a year, and years under 1000 are read in pairs as
+# people say them: "340 A.D." -> "three forty A D", "44 BC" -> "forty-four B C".
+_ERA = r"(?P<era>A\.?D\.?|B\.?C\.?(?:E\.?)?|C\.?E\.?)"
+_ERA_AFTER_RE = re.compile(rf"\b(?P<yr>\d{{1,4}})\s?{_ERA}(?![\w.])")
+_ERA_BEFORE_RE = re.compile(r"\b(?P<era>A\.?D\.?)\s(?P<yr>\d{1,4})\b")
+
+
+def _era_year(n: int) -> str:
+    if 100 <= n < 1000:
+        high, low = divmod(n, 100)
+        if low == 0:
+            return f"{cardinal(high)} hundred"
+        return f"{cardinal(high)} {'oh ' + cardinal(low) if low < 10 else cardinal(low)}"
+    return year(n)
+
+
+def _era(match: _Match, text: str) -> str:
+    letters = " ".join(match["era"].replace(".", "").upper())
+    dot = "." if match["era"].endswith(".") and _ends_text(text, match.end()) else ""
+    return f"{_era_year(int(match['yr']))} {letters}{dot}"
+
+
 def _dates(text: str, _read: bool) -> str:
+    text = _ERA_AFTER_RE.sub(lambda m: _era(m, text), text)
+    text = _ERA_BEFORE_RE.sub(
+        lambda m: f"{' '.join(m['era'].replace('.', '').upper())} {_era_year(int(m['yr']))}", text
+    )
     text = _QUARTER_RE.sub(
         lambda m: (
             f"the {ordinal(int(m.group(1)))} quarter of "
