@@ -545,6 +545,24 @@ def feed_build(
     )
 
 
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: config or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: config, else 8000).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A server.toml (see server.example.toml).",
+)
+@_errors_to_click
+def serve(host: str | None, port: int | None, config_path: Path | None) -> None:
+    """Serve the narration API, the web player and its demo page (needs the server extra)."""
+    from .server import run
+
+    run(host, port, config_path)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="narrator")
