@@ -13,12 +13,14 @@ are whole frames, so cue times (counted in frames) never drift from the audio.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
+from .cache import ClipCache
 from .errors import AudioError
 from .models import BlockKind, Break, Chapter, Chunk, Clip, Cue, PausePolicy, Script
 
@@ -297,8 +299,10 @@ class Assembler:
         pauses: PausePolicy,
         policy: AssemblyPolicy | None = None,
         sample_rate: int | None = None,
+        cache: ClipCache | None = None,
     ) -> None:
         self.script = script
+        self.cache = cache
         self.pauses = pauses
         self.policy = policy or AssemblyPolicy()
         self.rate = sample_rate or 0
@@ -316,7 +320,7 @@ class Assembler:
             parts.append(np.zeros(_frames(self.pauses.edge_ms, self.rate), dtype=np.float32))
         lead = sum(len(p) for p in parts)
         pause_ms = self.pauses.for_break(chunk.pause_after)
-        audio = prepare_clip(clip, self.rate, self.policy, _frames(pause_ms, self.rate))
+        audio = self._mastered(clip, _frames(pause_ms, self.rate))
         if audio.size:
             self._starts.setdefault(chunk.sentence, self.position + lead)
             self._ends[chunk.sentence] = self.position + lead + len(audio)
@@ -326,6 +330,23 @@ class Assembler:
         block = _to_int16(np.concatenate(parts))
         self.position += len(block)
         return block
+
+    def _mastered(self, clip: Clip, pause_frames: int) -> np.ndarray:
+        """The clip trimmed and mastered, from the cache when this exact clip was mastered
+        the same way before: after an edit, only the changed sentences are re-mastered.
+        Kept as the int16 it becomes in the file, so a hit gives the same bytes."""
+        if self.cache is None or not clip.key:
+            return prepare_clip(clip, self.rate, self.policy, pause_frames)
+        recipe = f"mastered|{self.rate}|{pause_frames}|{dataclasses.astuple(self.policy)}"
+        key = ClipCache.key(recipe, clip.key)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return np.frombuffer(hit.pcm, dtype="<i2").astype(np.float32) / np.float32(_FULL_SCALE)
+        audio = prepare_clip(clip, self.rate, self.policy, pause_frames)
+        self.cache.put(
+            key, Clip(pcm=_to_int16(audio).astype("<i2").tobytes(), sample_rate=self.rate)
+        )
+        return audio
 
     def finish(self) -> np.ndarray:
         """The closing silence; completes :attr:`timeline`."""

@@ -304,11 +304,9 @@ def _ffmpeg_tag(path: Path, fmt: str, tags: Tags, chapters: Sequence[Chapter]) -
 def _add_info_header(path: Path, frames: int) -> None:
     """Prepend a Xing/Info frame with the LAME tag's encoder delay and padding, so players
     show the exact duration, seek well, and decoders trim to exactly ``frames`` samples."""
-    from .mp3info import LAMEENC_ENCODER_DELAY, add_info_header, gapless_padding
+    from .mp3info import LAMEENC_ENCODER_DELAY, add_info_header_to_file
 
-    data = path.read_bytes()
-    padding = gapless_padding(data, frames)
-    path.write_bytes(add_info_header(data, encoder_delay=LAMEENC_ENCODER_DELAY, padding=padding))
+    add_info_header_to_file(path, encoder_delay=LAMEENC_ENCODER_DELAY, samples=frames)
 
 
 def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:

@@ -212,6 +212,9 @@ class Clip:
     sample_rate: int
     """Samples per second."""
 
+    key: str = field(default="", compare=False)
+    """The clip's content address in the cache (empty when it was not cached)."""
+
     @property
     def frames(self) -> int:
         """The number of samples."""

@@ -20,8 +20,13 @@ Layout (offsets from the start of the header frame; see the Xing and LAME tag sp
 
 from __future__ import annotations
 
+import os
+import shutil
 import struct
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from .errors import AudioError
 
@@ -179,13 +184,58 @@ def gapless_padding(mp3: bytes, samples: int, encoder_delay: int = LAMEENC_ENCOD
     return padding
 
 
-def _crc16(data: bytes, crc: int = 0) -> int:
-    """CRC-16/ARC (polynomial 0x8005, reflected), as LAME and ffmpeg compute it."""
+def _crc16_bitwise(data: bytes, crc: int = 0) -> int:
+    """CRC-16/ARC (polynomial 0x8005, reflected), as LAME and ffmpeg compute it: the
+    definition, one bit at a time (for short data and as the reference in tests)."""
     for byte in data:
         crc ^= byte
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
+
+
+_CRC_BLOCK = 1024
+
+
+@cache
+def _crc_tables() -> tuple[Any, list[int], list[int]]:
+    """The byte table, and the tables that move a register across one block of zeros."""
+    import numpy as np
+
+    table = [_crc16_bitwise(bytes([b])) for b in range(256)]
+
+    def across_zeros(register: int) -> int:
+        for _ in range(_CRC_BLOCK):
+            register = table[register & 0xFF] ^ (register >> 8)
+        return register
+
+    low = [across_zeros(b) for b in range(256)]
+    high = [across_zeros(b << 8) for b in range(256)]
+    return np.array(table, dtype=np.uint16), low, high
+
+
+def _crc16(data: bytes, crc: int = 0) -> int:
+    """CRC-16/ARC of ``data`` continuing from ``crc``, fast enough for a whole file.
+
+    The CRC is linear over GF(2): the register after ``A + B`` is the register after ``A``
+    carried across ``len(B)`` zero bytes, XOR the CRC of ``B`` alone. So every 1 KiB block
+    is run at once as a numpy vector (1,024 steps for any length), and the blocks are folded
+    together with two 256-entry tables. The bitwise loop took 0.7 s for 1.3 MB.
+    """
+    blocks = len(data) // _CRC_BLOCK
+    if blocks < 64:
+        return _crc16_bitwise(data, crc)
+    import numpy as np
+
+    table, low, high = _crc_tables()
+    body = np.frombuffer(data, dtype=np.uint8, count=blocks * _CRC_BLOCK)
+    columns = np.ascontiguousarray(body.reshape(blocks, _CRC_BLOCK).T)
+    registers = np.zeros(blocks, dtype=np.uint16)
+    for column in columns:
+        registers = table[(registers ^ column) & 0xFF] ^ (registers >> 8)
+    for block_crc in registers.tolist():
+        crc = low[crc & 0xFF] ^ high[crc >> 8] ^ block_crc
+    return _crc16_bitwise(data[blocks * _CRC_BLOCK :], crc)
 
 
 def _info_frame_header(first: bytes, info: FrameInfo, needed: int) -> tuple[bytes, int]:
@@ -204,6 +254,49 @@ def _info_frame_header(first: bytes, info: FrameInfo, needed: int) -> tuple[byte
     return header, coefficient * table[index] * 1000 // info.sample_rate
 
 
+def _info_frame(
+    first_header: bytes,
+    first: FrameInfo,
+    offsets: list[int],
+    audio_bytes: int,
+    music_crc: int,
+    *,
+    constant: bool,
+    encoder_delay: int | None,
+    padding: int | None,
+) -> bytes:
+    """The Info/Xing frame for audio frames at ``offsets`` (relative to the first audio
+    frame) holding ``audio_bytes`` bytes whose CRC-16 is ``music_crc``."""
+    with_lame = encoder_delay is not None or padding is not None
+    delay, pad = encoder_delay or 0, padding or 0
+    if not (0 <= delay <= _NO_TAG_LIMIT and 0 <= pad <= _NO_TAG_LIMIT):
+        raise AudioError(
+            f"Encoder delay {delay} and padding {pad} must each be 0 to {_NO_TAG_LIMIT} samples."
+        )
+    tag_at = 4 + first.side_info
+    needed = tag_at + _XING_BODY + (_LAME_SIZE if with_lame else 0)
+    header, length = _info_frame_header(first_header, first, needed)
+
+    frames = len(offsets)
+    total = length + audio_bytes
+    toc = bytearray(100)
+    for i in range(100):
+        # Where the frame at i% of the play time starts, in 1/256 of the audio bytes (as
+        # LAME counts it: from the first audio frame, so entry 0 is 0).
+        frame = min(frames - 1, (i * frames) // 100)
+        toc[i] = min(255, offsets[frame] * 256 // audio_bytes)
+
+    body = bytearray(header) + bytes(first.side_info)
+    body += b"Info" if constant else b"Xing"
+    body += struct.pack(">III", _FLAG_FRAMES | _FLAG_BYTES | _FLAG_TOC, frames, total)
+    body += toc
+    if with_lame:
+        body += _lame_extension(first, delay, pad, total, music_crc, constant=constant)
+        body += struct.pack(">H", _crc16(bytes(body)))
+    body += bytes(length - len(body))
+    return bytes(body)
+
+
 def add_info_header(
     mp3: bytes, *, encoder_delay: int | None = None, padding: int | None = None
 ) -> bytes:
@@ -213,7 +306,8 @@ def add_info_header(
     or ``padding`` is given (the other then counts as 0), a LAME extension records both, so
     decoders trim them and report the exact duration: for lameenc output use
     :data:`LAMEENC_ENCODER_DELAY` and :func:`gapless_padding`. An existing Info/Xing frame
-    is replaced; an ID3v2 tag at the front stays in front.
+    is replaced; an ID3v2 tag at the front stays in front. (For a file, without holding it
+    in memory: :func:`add_info_header_to_file`.)
     """
     start, offsets, first = scan_frames(mp3)
     end = offsets[-1] + _frame_at(mp3, offsets[-1]).length
@@ -223,37 +317,98 @@ def add_info_header(
         raise AudioError("The MP3 stream has no audio frames; nothing to describe.")
     audio_start, audio_end = offsets[0], end
     audio = mp3[audio_start:audio_end]
-    rates = {mp3[o + 2] >> 4 for o in offsets}
-    constant = len(rates) == 1
+    body = _info_frame(
+        mp3[audio_start : audio_start + 4],
+        first,
+        [o - audio_start for o in offsets],
+        len(audio),
+        _crc16(audio) if encoder_delay is not None or padding is not None else 0,
+        constant=len({mp3[o + 2] >> 4 for o in offsets}) == 1,
+        encoder_delay=encoder_delay,
+        padding=padding,
+    )
+    return mp3[:start] + body + audio + mp3[audio_end:]
 
-    with_lame = encoder_delay is not None or padding is not None
-    delay, pad = encoder_delay or 0, padding or 0
-    if not (0 <= delay <= _NO_TAG_LIMIT and 0 <= pad <= _NO_TAG_LIMIT):
-        raise AudioError(
-            f"Encoder delay {delay} and padding {pad} must each be 0 to {_NO_TAG_LIMIT} samples."
+
+def add_info_header_to_file(path: Path, *, encoder_delay: int, samples: int) -> None:
+    """Prepend the Info header (with a LAME gapless tag for ``samples`` PCM samples) to the
+    MP3 file at ``path``, streaming: memory does not grow with the file, which for a long
+    narration is tens of megabytes. The file is rewritten through a temporary beside it."""
+    chunk = 1 << 20
+    with path.open("rb") as fh:
+        start = _id3v2_size(fh.read(10))
+        offsets: list[int] = []
+        rates: set[int] = set()
+        first: FrameInfo | None = None
+        first_header = b""
+        offset = start
+        while True:
+            fh.seek(offset)
+            head = fh.read(4)
+            frame = parse_frame_header(head) if len(head) == 4 else None
+            if frame is None or (first is not None and frame.sample_rate != first.sample_rate):
+                break
+            if first is None:
+                first, first_header = frame, head
+                fh.seek(offset + 4 + frame.side_info)
+                if fh.read(4) in (b"Xing", b"Info"):
+                    offset += frame.length  # an old header: replaced, not counted
+                    first = None
+                    continue
+            offsets.append(offset)
+            rates.add(head[2] >> 4)
+            offset += frame.length
+        if first is None or not offsets:
+            raise AudioError(f"{path} has no MP3 audio frames; nothing to describe.")
+        audio_start, audio_end = offsets[0], offset
+        fh.seek(audio_start)
+        crc, left = 0, audio_end - audio_start
+        while left:
+            data = fh.read(min(chunk, left))
+            crc = _crc16(data, crc)
+            left -= len(data)
+        padding = len(offsets) * first.samples - encoder_delay - samples
+        if padding < 0:
+            raise AudioError(
+                f"{path} holds {len(offsets) * first.samples} samples, fewer than {samples} "
+                f"plus an encoder delay of {encoder_delay}."
+            )
+        body = _info_frame(
+            first_header,
+            first,
+            [o - audio_start for o in offsets],
+            audio_end - audio_start,
+            crc,
+            constant=len(rates) == 1,
+            encoder_delay=encoder_delay,
+            padding=padding,
         )
-    tag_at = 4 + first.side_info
-    needed = tag_at + _XING_BODY + (_LAME_SIZE if with_lame else 0)
-    header, length = _info_frame_header(mp3[audio_start : audio_start + 4], first, needed)
+        tmp = path.with_name(f".{path.name}.info")
+        try:
+            with tmp.open("wb") as out:
+                fh.seek(0)
+                out.write(fh.read(start))
+                out.write(body)
+                fh.seek(audio_start)
+                shutil.copyfileobj(_Limited(fh, audio_end - audio_start), out, chunk)
+                fh.seek(audio_end)
+                shutil.copyfileobj(fh, out, chunk)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    frames = len(offsets)
-    total = length + len(audio)
-    toc = bytearray(100)
-    for i in range(100):
-        # Where the frame at i% of the play time starts, in 1/256 of the audio bytes (as
-        # LAME counts it: from the first audio frame, so entry 0 is 0).
-        frame = min(frames - 1, (i * frames) // 100)
-        toc[i] = min(255, (offsets[frame] - audio_start) * 256 // len(audio))
 
-    body = bytearray(header) + bytes(first.side_info)
-    body += b"Info" if constant else b"Xing"
-    body += struct.pack(">III", _FLAG_FRAMES | _FLAG_BYTES | _FLAG_TOC, frames, total)
-    body += toc
-    if with_lame:
-        body += _lame_extension(first, delay, pad, total, _crc16(audio), constant=constant)
-        body += struct.pack(">H", _crc16(bytes(body)))
-    body += bytes(length - len(body))
-    return mp3[:start] + bytes(body) + audio + mp3[audio_end:]
+class _Limited:
+    """A reader that stops after ``left`` bytes (for copying one range of a file)."""
+
+    def __init__(self, fh: BinaryIO, left: int) -> None:
+        self.fh, self.left = fh, left
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.fh.read(size)
+        self.left -= len(data)
+        return data
 
 
 def _lame_extension(

@@ -202,7 +202,7 @@ def narrate(
     # MP3 at 64 kbit/s low-passes away about 0.4 LU of K-weighted energy (measured on
     # decoded files), so aim that much higher for MP3 to land on the target after decoding.
     target = options.loudness + (MP3_LOUDNESS_LOSS if fmt == "mp3" else 0.0)
-    assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=target))
+    assembler = Assembler(script, profile.pauses, AssemblyPolicy(target_lufs=target), cache=cache)
 
     tags = _tags(article, profile, options)
     memo_key = _narration_key(script, chunks, profile, target, fmt, tags)

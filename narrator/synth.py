@@ -12,6 +12,7 @@ order whatever order the workers finish in.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -148,7 +149,7 @@ def render(
         done += 1
         if progress is not None:
             progress(done, len(todo))
-        return chunk, clip
+        return chunk, dataclasses.replace(clip, key=key) if key else clip
 
     window = lookahead if executor is not None else 1
     try:

@@ -103,3 +103,28 @@ def test_identical_narration_is_a_copy_and_an_edit_reuses_clips(
     article.write_text("# Title\n\nFirst sentence here. A changed second. Third one.")
     edited = narrate(article, tmp_path / "3.mp3", options=options)
     assert (edited.rendered, edited.cached) == (1, 3)
+
+
+def test_mastered_clips_from_the_cache_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the finished-narration memo gone, clips and mastered clips come from the cache
+    and the file is rebuilt byte for byte (the feed's no-change rebuilds rely on it)."""
+    import shutil
+
+    from narrator.engines import register_engine
+    from narrator.pipeline import NarrateOptions, narrate
+
+    register_engine("tone", ToneEngine)
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "tone.toml").write_text('name = "tone"\nengine = "tone"\nmodel = "x"\n')
+    monkeypatch.setenv("NARRATOR_VOICES", str(voices))
+    article = tmp_path / "a.md"
+    article.write_text("# Title\n\nFirst sentence here. Second sentence. Third one.")
+    options = NarrateOptions(voice="tone", cache_dir=tmp_path / "cache")
+    narrate(article, tmp_path / "1.mp3", options=options)
+    shutil.rmtree(tmp_path / "cache" / "narrations")
+    again = narrate(article, tmp_path / "2.mp3", options=options)
+    assert again.rendered == 0
+    assert (tmp_path / "1.mp3").read_bytes() == (tmp_path / "2.mp3").read_bytes()

@@ -16,7 +16,10 @@ from narrator.encode import Tags, encode, write_tags
 from narrator.errors import AudioError
 from narrator.mp3info import (
     LAMEENC_ENCODER_DELAY,
+    _crc16,
+    _crc16_bitwise,
     add_info_header,
+    add_info_header_to_file,
     gapless_padding,
     parse_frame_header,
     scan_frames,
@@ -195,3 +198,26 @@ def test_refuses_what_it_cannot_describe() -> None:
         add_info_header(bare, encoder_delay=5000)
     with pytest.raises(AudioError, match="fewer than"):
         gapless_padding(bare, 10 * 22050)
+
+
+def test_file_header_matches_the_in_memory_one(tmp_path: Path) -> None:
+    """The streaming version (used for every narration) writes the same bytes."""
+    rate = 22050
+    pcm = _pcm(rate, 1, seconds=40.0)
+    mp3 = _lameenc(pcm, rate, 64)
+    expected = add_info_header(
+        mp3, encoder_delay=LAMEENC_ENCODER_DELAY, padding=gapless_padding(mp3, len(pcm))
+    )
+    path = tmp_path / "a.mp3"
+    path.write_bytes(mp3)
+    add_info_header_to_file(path, encoder_delay=LAMEENC_ENCODER_DELAY, samples=len(pcm))
+    assert path.read_bytes() == expected
+    add_info_header_to_file(path, encoder_delay=LAMEENC_ENCODER_DELAY, samples=len(pcm))
+    assert path.read_bytes() == expected  # an existing header is replaced, not stacked
+
+
+@pytest.mark.parametrize("size", [0, 1, 1023, 1024 * 64, 1024 * 64 + 7, 1_000_003])
+def test_fast_crc_equals_the_bitwise_definition(size: int) -> None:
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    for start in (0, 0x1D0F):
+        assert _crc16(data, start) == _crc16_bitwise(data, start)
