@@ -50,6 +50,12 @@ elif mode == "first":  # a long-running process (the server): voice loaded, arti
     from narrator.synth import engine_for
     from narrator.voices import get_profile
     engine_for(get_profile(voice)).synthesize("Warm up.")
+    # A running service has narrated something before: warm the text stages too.
+    warm = Path(cache) / "warm-up.md"
+    warm.parent.mkdir(parents=True, exist_ok=True)
+    warm.write_text("# Warm up\n\nA short note, narrated once on Oct. 2 for $5.")
+    narrate(warm, Path(cache) / "warm-up.mp3",
+            options=NarrateOptions(voice=voice, cache_dir=Path(cache) / "w"))
     first = []
     t1 = time.perf_counter()
     def on_audio(data):

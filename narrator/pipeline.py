@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,6 +31,7 @@ from .models import (
     Article,
     Chapter,
     Chunk,
+    Clip,
     Cue,
     DocFormat,
     Document,
@@ -40,7 +41,7 @@ from .models import (
 )
 from .normalize import Lexicon, normalize
 from .segment import build_script, chunk_script
-from .synth import Executor, ProgressFn, RenderStats, process_pool, render
+from .synth import Executor, ProgressFn, RenderStats, prefetch, process_pool, render
 from .voices import DEFAULT_VOICE, get_profile
 
 __all__ = [
@@ -217,9 +218,11 @@ def narrate(
 
     def write(tmp: Path) -> None:
         writer: AudioWriter | None = None
-        rendered = render(
+        rendered: Iterator[tuple[Chunk, Clip]] = render(
             chunks, profile, cache=cache, progress=progress, stats=stats, executor=executor
         )
+        if executor is None and engine_class(profile.engine).thread_safe:
+            rendered = prefetch(rendered)
         try:
             for chunk, clip in rendered:
                 block = assembler.add(chunk, clip)

