@@ -19,6 +19,7 @@ import argparse
 import json
 import re
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{mark}{name:<25}{s.cases:>5}{s.rate(s.exact):>8.1%}{s.rate(s.relaxed):>9.1%}"
             f"{s.rate(s.spelled):>9.1%}{s.digits_left:>8}{s.symbols_left:>6}"
         )
+    seed = args.shared / "seeds" / "000_1faf2e8a263f80d6.txt"
+    if seed.is_file():
+        lines = [line for line in seed.read_text(encoding="utf-8").splitlines() if line]
+        normalize("warm up")
+        began = time.perf_counter()
+        for line in lines:
+            normalize(line)
+        took = time.perf_counter() - began
+        print(f"speed: the seed's {len(lines)} lines normalized in {took * 1000:.1f} ms")
     for miss in misses:
         if miss.category in args.show or "all" in args.show:
             note = "  (spelled letters only)" if miss.spelled else ""

@@ -277,7 +277,8 @@ def test_deeply_nested_markup_neither_crashes_nor_hangs() -> None:
     html = "<html><body>" + "<div>" * depth + _story(3) + "</div>" * depth + "</body></html>"
     started = time.perf_counter()
     article = extract_html(_doc(html))
-    assert time.perf_counter() - started < 5
+    # A hang guard, not a speed goal: a hang never ends, so a generous bound is enough.
+    assert time.perf_counter() - started < 30
     assert "the building should open" in _spoken(article)
 
 

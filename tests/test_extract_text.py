@@ -283,7 +283,8 @@ def test_a_giant_single_line_is_one_paragraph_quickly() -> None:
     text = sentence * 30_000  # about 2 MB on one line
     started = time.perf_counter()
     article = extract_text(text_doc(text))
-    assert time.perf_counter() - started < 5
+    # A hang guard, not a speed goal: a hang never ends, so a generous bound is enough.
+    assert time.perf_counter() - started < 30
     assert article.title is None
     assert len(article.blocks) == 1
     assert article.blocks[0].kind is BlockKind.PARAGRAPH
