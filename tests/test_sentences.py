@@ -347,8 +347,6 @@ def test_seed_article_abbreviations_do_not_split(seed_path: Path) -> None:
     assert any("said U.S. military actions" in s for s in sentences)
 
 
-
-
 # --- split_clauses ---------------------------------------------------------------------------
 
 LONG_SENTENCES = [
