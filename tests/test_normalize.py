@@ -623,3 +623,22 @@ def test_lexicon_is_applied_before_the_rules() -> None:
 )
 def test_era_years_read_as_years(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("The $4.5 billion deal closed.", "The four point five billion dollar deal closed."),
+        ("It was a $5 ticket.", "It was a five dollar ticket."),
+        ("The €18,000 fine stood.", "The eighteen thousand euro fine stood."),
+        # Not before a noun: the plural stays.
+        ("He kept the $500 he paid.", "He kept the five hundred dollars he paid."),
+        (
+            "The $5 million raised by donors helped.",
+            "The five million dollars raised by donors helped.",
+        ),
+        ("They paid $500 for it.", "They paid five hundred dollars for it."),
+    ],
+)
+def test_money_before_a_noun_is_an_adjective(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken

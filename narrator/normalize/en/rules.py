@@ -401,7 +401,43 @@ def _amount(cur: data.Currency, num: str, scale: str | None) -> str:
     return f"{quantity(whole)} {cur.one if whole == '1' else cur.many}"
 
 
+# An amount between a determiner and a noun is an adjective, and a newsreader says "the
+# four point five billion dollar deal", not "dollars deal". The next word is taken for a
+# noun unless it is a function word or looks like a past participle ("the $5 million
+# raised by donors" keeps "dollars").
+_DETERMINER_BEFORE_RE = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er|[Oo]ur|[Ee]ach)\s$"
+)
+_WORD_AFTER_RE = re.compile(r"\s([a-z][a-z-]*)\b")
+_FUNCTION_WORDS = frozenset(
+    ["a", "an", "the", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you", "i", "me", "him", "them", "us", "who", "which", "what", "is", "was", "were", "are", "be", "been", "being", "has", "had", "have", "will", "would", "could", "should", "can", "may", "might", "must", "do", "does", "did", "and", "or", "but", "nor", "than", "then", "as", "so", "if", "in", "on", "at", "for", "from", "to", "of", "by", "with", "into", "over", "under", "per", "about", "after", "before", "since", "until", "while", "each", "more", "less", "plus", "minus", "a-year", "annually", "apiece", "a-month", "now", "here", "there", "not"]
+)
+
+
+def _attributive(match: _Match) -> bool:
+    if not _DETERMINER_BEFORE_RE.search(match.string[max(0, match.start() - 8) : match.start()]):
+        return False
+    word = _WORD_AFTER_RE.match(match.string, match.end())
+    if word is None:
+        return False
+    noun = word.group(1)
+    return noun not in _FUNCTION_WORDS and not noun.endswith("ed")
+
+
 def _money(match: _Match, table: dict[str, data.Currency]) -> str:
+    spoken = _money_words(match, table)
+    cur = table[match["cur"]]
+    if (
+        not match["per"]
+        and " and " not in spoken
+        and spoken.endswith(" " + cur.many)
+        and _attributive(match)
+    ):
+        spoken = spoken[: -len(cur.many)] + cur.one
+    return spoken
+
+
+def _money_words(match: _Match, table: dict[str, data.Currency]) -> str:
     cur = table[match["cur"]]
     scale = match["scale"] or data.SCALE_SUFFIXES.get(match["sabbr"] or "")
     scale2 = match["scale2"] or data.SCALE_SUFFIXES.get(match["sabbr2"] or "")
