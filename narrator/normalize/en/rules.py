@@ -410,7 +410,13 @@ _DETERMINER_BEFORE_RE = re.compile(
 )
 _WORD_AFTER_RE = re.compile(r"\s([a-z][a-z-]*)\b")
 _FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you", "i", "me", "him", "them", "us", "who", "which", "what", "is", "was", "were", "are", "be", "been", "being", "has", "had", "have", "will", "would", "could", "should", "can", "may", "might", "must", "do", "does", "did", "and", "or", "but", "nor", "than", "then", "as", "so", "if", "in", "on", "at", "for", "from", "to", "of", "by", "with", "into", "over", "under", "per", "about", "after", "before", "since", "until", "while", "each", "more", "less", "plus", "minus", "a-year", "annually", "apiece", "a-month", "now", "here", "there", "not"]
+    (  # noqa: SIM905 - a word list reads best as words
+        "a an the this that these those it he she they we you i me him them us who which what "
+        "is was were are be been being has had have will would could should can may might must "
+        "do does did and or but nor than then as so if in on at for from to of by with into "
+        "over under per about after before since until while each more less plus minus "
+        "a-year annually apiece a-month now here there not"
+    ).split()
 )
 
 
