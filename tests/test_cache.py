@@ -76,21 +76,28 @@ def test_clear(tmp_path: Path) -> None:
     assert cache.info().entries == 0
 
 
-def test_identical_narration_is_a_copy_and_an_edit_reuses_clips(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Real pipeline (tone engine): the memo returns the same bytes; an edit renders one."""
+@pytest.fixture
+def tone_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A voice profile "tone" for the deterministic engine, found through NARRATOR_VOICES."""
     from narrator.engines import register_engine
-    from narrator.pipeline import NarrateOptions, narrate
 
     register_engine("tone", ToneEngine)
     voices = tmp_path / "voices"
     voices.mkdir()
     (voices / "tone.toml").write_text('name = "tone"\nengine = "tone"\nmodel = "x"\n')
     monkeypatch.setenv("NARRATOR_VOICES", str(voices))
+    return "tone"
+
+
+def test_identical_narration_is_a_copy_and_an_edit_reuses_clips(
+    tmp_path: Path, tone_voice: str
+) -> None:
+    """Real pipeline (tone engine): the memo returns the same bytes; an edit renders one."""
+    from narrator.pipeline import NarrateOptions, narrate
+
     article = tmp_path / "a.md"
     article.write_text("# Title\n\nFirst sentence here. Second sentence. Third one.")
-    options = NarrateOptions(voice="tone", cache_dir=tmp_path / "cache")
+    options = NarrateOptions(voice=tone_voice, cache_dir=tmp_path / "cache")
 
     first = narrate(article, tmp_path / "1.mp3", options=options)
     calls = len(ToneEngine.calls)
@@ -105,24 +112,16 @@ def test_identical_narration_is_a_copy_and_an_edit_reuses_clips(
     assert (edited.rendered, edited.cached) == (1, 3)
 
 
-def test_mastered_clips_from_the_cache_give_the_same_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_mastered_clips_from_the_cache_give_the_same_bytes(tmp_path: Path, tone_voice: str) -> None:
     """With the finished-narration memo gone, clips and mastered clips come from the cache
     and the file is rebuilt byte for byte (the feed's no-change rebuilds rely on it)."""
     import shutil
 
-    from narrator.engines import register_engine
     from narrator.pipeline import NarrateOptions, narrate
 
-    register_engine("tone", ToneEngine)
-    voices = tmp_path / "voices"
-    voices.mkdir()
-    (voices / "tone.toml").write_text('name = "tone"\nengine = "tone"\nmodel = "x"\n')
-    monkeypatch.setenv("NARRATOR_VOICES", str(voices))
     article = tmp_path / "a.md"
     article.write_text("# Title\n\nFirst sentence here. Second sentence. Third one.")
-    options = NarrateOptions(voice="tone", cache_dir=tmp_path / "cache")
+    options = NarrateOptions(voice=tone_voice, cache_dir=tmp_path / "cache")
     narrate(article, tmp_path / "1.mp3", options=options)
     shutil.rmtree(tmp_path / "cache" / "narrations")
     again = narrate(article, tmp_path / "2.mp3", options=options)
