@@ -117,6 +117,30 @@ class ClipCache:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
 
+    def get_text(self, kind: str, key: str) -> str | None:
+        """A small text entry (a memoized script) of ``kind``, or None."""
+        file = self.root / kind / key[:2] / f"{key}.json"
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(file)
+        return text
+
+    def put_text(self, kind: str, key: str, text: str) -> None:
+        """Keep a small text entry; a failure only costs recomputing it next time."""
+        folder = self.root / kind / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, folder / f"{key}.json")
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
     def get_narration(self, key: str, fmt: str) -> tuple[Path, dict[str, Any]] | None:
         """A memoized narration's audio file and metadata, or None."""
         audio = self.narrations / key[:2] / f"{key}.{fmt}"
@@ -155,7 +179,7 @@ class ClipCache:
 
     def _files(self) -> list[tuple[float, int, Path]]:
         found = []
-        for top in (self.path, self.narrations):
+        for top in (self.path, self.narrations, self.root / "scripts"):
             if not top.is_dir():
                 continue
             for shard in top.iterdir():

@@ -197,9 +197,12 @@ class AudioWriter:
                 raise AudioError(f"ffmpeg stopped while encoding {self.fmt}.") from exc
         else:
             try:
-                self._emit(bytes(self._mp3.encode(pcm)))
+                data = bytes(self._mp3.encode(pcm))
             except Exception as exc:  # lameenc raises RuntimeError on bad parameters
                 raise AudioError(f"MP3 encoding failed: {exc}") from exc
+            # Outside the try: an error from the on_audio callback (a caller's time limit,
+            # a closed connection) is the caller's own and must reach it unchanged.
+            self._emit(data)
 
     def close(self) -> None:
         """Flush the encoder and finish the file (MP3: add the Info header for seeking)."""

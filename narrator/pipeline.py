@@ -29,14 +29,19 @@ from .extract import extract, load_rules
 from .ingest import FetchPolicy, read_source
 from .models import (
     Article,
+    Block,
+    BlockKind,
+    Break,
     Chapter,
     Chunk,
     Clip,
     Cue,
     DocFormat,
     Document,
+    DroppedBlock,
     Narration,
     Script,
+    Sentence,
     VoiceProfile,
 )
 from .normalize import Lexicon, normalize
@@ -139,10 +144,12 @@ def lexicon_for(extra: tuple[Path, ...] = ()) -> Lexicon:
     return Lexicon.default(extra)
 
 
-def make_script(article: Article, options: NarrateOptions | None = None) -> Script:
+def make_script(
+    article: Article, options: NarrateOptions | None = None, *, lexicon: Lexicon | None = None
+) -> Script:
     """Segment and normalize an article into the sentences that will be spoken."""
     options = options or NarrateOptions()
-    lexicon = lexicon_for(options.lexicons)
+    lexicon = lexicon or lexicon_for(options.lexicons)
     script = build_script(
         article,
         speak=lambda text: normalize(text, lexicon=lexicon),
@@ -195,11 +202,11 @@ def narrate(
     fmt = format_for_path(out, options.format)
     check_writable(out)
     profile = resolve_voice(options)
-    article = load_article(source, options, stdin=stdin)
-    script = make_script(article, options)
+    cache = ClipCache(options.cache_dir) if options.cache else None
+    script = _script(source, options, stdin, cache)
+    article = script.article
     chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
     stats = RenderStats()
-    cache = ClipCache(options.cache_dir) if options.cache else None
     # MP3 at 64 kbit/s low-passes away about 0.4 LU of K-weighted energy (measured on
     # decoded files), so aim that much higher for MP3 to land on the target after decoding.
     target = options.loudness + (MP3_LOUDNESS_LOSS if fmt == "mp3" else 0.0)
@@ -265,6 +272,66 @@ def narrate(
         rendered=stats.rendered,
         cached=stats.cached,
     )
+
+
+def _script(
+    source: Source, options: NarrateOptions, stdin: BinaryIO | None, cache: ClipCache | None
+) -> Script:
+    """Extract, segment and normalize, or take the script made before from the same text
+    with the same rules, lexicon and options: a re-narration then never even imports the
+    sentence splitter (importing nltk alone takes 0.7 s)."""
+    if cache is None or isinstance(source, Article):
+        return make_script(load_article(source, options, stdin=stdin), options)
+    document = (
+        source
+        if isinstance(source, Document)
+        else read_source(source, stdin=stdin, policy=options.fetch, format=options.input_format)
+    )
+    rules = load_rules(options.rules)
+    lexicon = lexicon_for(options.lexicons)
+    material = {
+        "narrator": __version__,
+        "document": dataclasses.asdict(document),
+        # The rule files' bytes, not repr(rules): rules hold frozensets, whose order (and
+        # so whose repr) changes from process to process with string hash randomization.
+        "rules": [_file_digest(source) for source in rules.sources],
+        "lexicon": repr(lexicon),
+        "options": [
+            sorted(options.parts),
+            options.include_title,
+            options.intro,
+            options.outro,
+            options.disclosure,
+        ],
+    }
+    key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    saved = cache.get_text("scripts", key)
+    if saved is not None:
+        return _script_from_json(saved)
+    script = make_script(extract(document, rules), options, lexicon=lexicon)
+    cache.put_text("scripts", key, json.dumps(dataclasses.asdict(script)))
+    return script
+
+
+def _file_digest(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable:{path}"
+
+
+def _script_from_json(text: str) -> Script:
+    data = json.loads(text)
+    article = dict(data["article"])
+    article["blocks"] = tuple(
+        Block(**{**b, "kind": BlockKind(b["kind"])}) for b in article["blocks"]
+    )
+    article["dropped"] = tuple(DroppedBlock(**d) for d in article["dropped"])
+    sentences = tuple(
+        Sentence(**{**s, "kind": BlockKind(s["kind"]), "pause_after": Break(s["pause_after"])})
+        for s in data["sentences"]
+    )
+    return Script(article=Article(**article), sentences=sentences)
 
 
 def _narration_key(

@@ -127,3 +127,41 @@ def test_mastered_clips_from_the_cache_give_the_same_bytes(tmp_path: Path, tone_
     again = narrate(article, tmp_path / "2.mp3", options=options)
     assert again.rendered == 0
     assert (tmp_path / "1.mp3").read_bytes() == (tmp_path / "2.mp3").read_bytes()
+
+
+def test_a_memoized_script_equals_the_one_made_fresh(tmp_path: Path, seed_path: Path) -> None:
+    """The second narration takes extraction, segmentation and normalization from the
+    cache; what it returns must be exactly what they would have made."""
+    from narrator.pipeline import NarrateOptions, _script, load_article, make_script
+
+    options = NarrateOptions(
+        cache_dir=tmp_path / "cache", intro=True, parts=frozenset({"body", "summary"})
+    )
+    cache = ClipCache(options.cache_dir)
+    first = _script(seed_path, options, None, cache)
+    second = _script(seed_path, options, None, cache)
+    fresh = make_script(load_article(seed_path, options), options)
+    assert first == fresh
+    assert second == fresh
+    assert len(list((tmp_path / "cache" / "scripts").rglob("*.json"))) == 1
+
+
+def test_an_error_from_on_audio_reaches_the_caller_unchanged(tmp_path: Path) -> None:
+    """A caller's own error (the service's time limit) must not be reported as an
+    encoding failure, which the service would answer with a 500."""
+    import numpy as np
+
+    from narrator.encode import AudioWriter
+    from narrator.errors import NarratorError
+
+    class Stop(NarratorError):
+        pass
+
+    def on_audio(data: bytes) -> None:
+        raise Stop("the caller's time limit")
+
+    writer = AudioWriter(tmp_path / "x.mp3", "mp3", 22050, on_audio)
+    with pytest.raises(Stop):
+        for _ in range(10):
+            writer.write(np.zeros(22050, dtype=np.int16))
+    writer.abort()
