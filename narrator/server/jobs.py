@@ -492,7 +492,8 @@ class JobManager:
     def warm_up(self) -> None:
         """Run every stage once, in the background, so the first reader does not wait for
         imports, tokenizer loading and the voice model's first read from disk (about 2 s
-        on a small machine; the pipeline then loads the model again, from memory, per job)."""
+        on a small machine). The voice stays loaded for every job after it: the pipeline
+        keeps one engine per voice per process."""
 
         def warm() -> None:
             try:
