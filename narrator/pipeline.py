@@ -124,6 +124,15 @@ class NarrateOptions:
 Source = str | Path | Document | Article
 
 
+def _document(
+    source: str | Path | Document, options: NarrateOptions, stdin: BinaryIO | None
+) -> Document:
+    """The source read and decoded (a Document passes through)."""
+    if isinstance(source, Document):
+        return source
+    return read_source(source, stdin=stdin, policy=options.fetch, format=options.input_format)
+
+
 def load_article(
     source: Source, options: NarrateOptions | None = None, *, stdin: BinaryIO | None = None
 ) -> Article:
@@ -131,11 +140,7 @@ def load_article(
     options = options or NarrateOptions()
     if isinstance(source, Article):
         return source
-    document = (
-        source
-        if isinstance(source, Document)
-        else read_source(source, stdin=stdin, policy=options.fetch, format=options.input_format)
-    )
+    document = _document(source, options, stdin)
     return extract(document, load_rules(options.rules))
 
 
@@ -282,11 +287,7 @@ def _script(
     sentence splitter (importing nltk alone takes 0.7 s)."""
     if cache is None or isinstance(source, Article):
         return make_script(load_article(source, options, stdin=stdin), options)
-    document = (
-        source
-        if isinstance(source, Document)
-        else read_source(source, stdin=stdin, policy=options.fetch, format=options.input_format)
-    )
+    document = _document(source, options, stdin)
     rules = load_rules(options.rules)
     lexicon = lexicon_for(options.lexicons)
     material = {
