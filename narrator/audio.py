@@ -349,20 +349,31 @@ class Assembler:
         )
         return audio
 
+    def _ms(self, frame: int) -> int:
+        return round(1000 * frame / self.rate)
+
+    def cue(self, sentence: int) -> Cue | None:
+        """The cue of sentence ``sentence`` as placed so far (final once its last chunk was
+        added), or ``None`` while none of it has been heard (or it rendered silent)."""
+        if sentence not in self._starts:
+            return None
+        s = self.script.sentences[sentence]
+        return Cue(
+            key=s.key,
+            text=s.text,
+            start_ms=self._ms(self._starts[sentence]),
+            end_ms=self._ms(self._ends[sentence]),
+        )
+
     def finish(self) -> np.ndarray:
         """The closing silence; completes :attr:`timeline`."""
         if not self._starts or not self.rate:
             raise AudioError("The engine produced no audio for any sentence; nothing to write.")
         tail = np.zeros(_frames(self.pauses.edge_ms, self.rate), dtype=np.int16)
         self.position += len(tail)
-
-        def ms(frame: int) -> int:
-            return round(1000 * frame / self.rate)
-
+        ms = self._ms
         cues = tuple(
-            Cue(key=s.key, text=s.text, start_ms=ms(self._starts[i]), end_ms=ms(self._ends[i]))
-            for i, s in enumerate(self.script.sentences)
-            if i in self._starts
+            cue for i in range(len(self.script.sentences)) if (cue := self.cue(i)) is not None
         )
         starts_ms = {i: ms(f) for i, f in self._starts.items()}
         self._timeline = Timeline(

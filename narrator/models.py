@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Article",
@@ -28,6 +29,7 @@ __all__ = [
     "Script",
     "Sentence",
     "VoiceProfile",
+    "WordTiming",
 ]
 
 
@@ -227,6 +229,26 @@ class Clip:
 
 
 @dataclass(frozen=True)
+class WordTiming:
+    """When one written word of a sentence is heard in the finished audio."""
+
+    text: str
+    """The word as written: ``sentence_text[char_start:char_end] == text``."""
+
+    start_ms: int
+    """Start, in milliseconds from the beginning of the file."""
+
+    end_ms: int
+    """End, in milliseconds from the beginning of the file."""
+
+    char_start: int
+    """Offset of the word's first character in the sentence's written text."""
+
+    char_end: int
+    """Offset just past the word's last character in the sentence's written text."""
+
+
+@dataclass(frozen=True)
 class Cue:
     """When one sentence is heard in the finished audio."""
 
@@ -241,6 +263,19 @@ class Cue:
 
     end_ms: int
     """End, in milliseconds from the beginning of the file."""
+
+    words: tuple[WordTiming, ...] = ()
+    """The sentence's written words in order, timed (empty when the engine gives none)."""
+
+    estimated: bool = False
+    """True when the word times are estimated rather than taken from the synthesizer."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cue:
+        """The cue that :func:`dataclasses.asdict` turned into ``data`` (as stored in JSON)."""
+        fields = dict(data)
+        fields["words"] = tuple(WordTiming(**w) for w in fields.get("words", ()))
+        return cls(**fields)
 
 
 @dataclass(frozen=True)

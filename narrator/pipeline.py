@@ -192,15 +192,19 @@ def narrate(
     stdin: BinaryIO | None = None,
     on_audio: Callable[[bytes], None] | None = None,
     executor: Executor | None = None,
+    on_cue: Callable[[Cue], None] | None = None,
 ) -> Narration:
     """Narrate ``source`` into the audio file ``output``.
 
     Every stage runs in order: ingest, extract, segment and normalize, synthesize,
     master and assemble, encode and tag. Audio streams: each sentence is encoded as soon as
     it is rendered, and ``on_audio`` (if given) receives the encoded bytes at once, for
-    progressive playback. Synthesis runs on ``executor`` when given (a process pool, a
-    Dask client), else on a pool of ``options.jobs`` processes, else here. The file
-    appears at ``output`` only when everything succeeded.
+    progressive playback; ``on_cue`` (if given) receives each sentence's :class:`Cue`,
+    timed in the finished file, as soon as the sentence's last chunk is in the stream, so a
+    player can highlight what has been rendered before the whole narration is done.
+    Synthesis runs on ``executor`` when given (a process pool, a Dask client), else on a
+    pool of ``options.jobs`` processes, else here. The file appears at ``output`` only
+    when everything succeeded.
     """
     options = options or NarrateOptions()
     out = Path(output)
@@ -222,11 +226,13 @@ def narrate(
     if cache is not None:
         hit = cache.get_narration(memo_key, fmt)
         if hit is not None:
-            return _from_memo(hit, out, fmt, script, profile, len(chunks), on_audio)
+            return _from_memo(hit, out, fmt, script, profile, len(chunks), on_audio, on_cue)
 
     owned = None
     if executor is None and (options.jobs or 1) > 1:
         executor = owned = process_pool(options.jobs)
+
+    last_chunk = {c.sentence: c.index for c in chunks}  # chunks come in order
 
     def write(tmp: Path) -> None:
         writer: AudioWriter | None = None
@@ -241,6 +247,10 @@ def narrate(
                 if writer is None:
                     writer = AudioWriter(tmp, fmt, assembler.rate, on_audio)
                 writer.write(block)
+                if on_cue is not None and last_chunk[chunk.sentence] == chunk.index:
+                    cue = assembler.cue(chunk.sentence)
+                    if cue is not None:
+                        on_cue(cue)
             tail = assembler.finish()
             assert writer is not None  # finish() raised if nothing was rendered
             writer.write(tail)
@@ -366,19 +376,24 @@ def _from_memo(
     profile: VoiceProfile,
     chunks: int,
     on_audio: Callable[[bytes], None] | None,
+    on_cue: Callable[[Cue], None] | None,
 ) -> Narration:
     """An identical narration was made before: copy its file instead of making it again."""
     audio, meta = hit
     atomic_write(out, lambda tmp: shutil.copyfile(audio, tmp))
+    cues = tuple(Cue.from_dict(c) for c in meta["cues"])
     if on_audio is not None:
         on_audio(out.read_bytes())
+    if on_cue is not None:
+        for cue in cues:
+            on_cue(cue)
     return Narration(
         output=out,
         format=fmt,
         duration_ms=int(meta["duration_ms"]),
         sample_rate=int(meta["sample_rate"]),
         script=script,
-        cues=tuple(Cue(**c) for c in meta["cues"]),
+        cues=cues,
         chapters=tuple(Chapter(**c) for c in meta["chapters"]),
         voice=profile.name,
         rendered=0,

@@ -18,10 +18,20 @@ from typing import Any
 from .errors import AudioError
 from .models import Chapter, Cue
 
-__all__ = ["chapters_json", "parse_webvtt", "to_srt", "to_webvtt"]
+__all__ = [
+    "TIMINGS_VERSION",
+    "chapters_json",
+    "parse_webvtt",
+    "timings_json",
+    "to_srt",
+    "to_webvtt",
+]
 
 CHAPTERS_VERSION = "1.2.0"
 """The JSON chapters format version the Podcast Namespace examples use."""
+
+TIMINGS_VERSION = 1
+"""The version of narrator's timings JSON (:func:`timings_json`)."""
 
 _ARROW = "-->"
 _TIMESTAMP = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{3})$")
@@ -160,3 +170,50 @@ def parse_webvtt(text: str) -> list[Cue]:
             )
         )
     return cues
+
+
+def timings_json(cues: Sequence[Cue], *, duration_ms: int | None, complete: bool = True) -> str:
+    """narrator's timings JSON: every sentence, and its words where the voice gives them.
+
+    The one format the web player reads, whether the service grows it while rendering
+    (``complete`` false, ``duration_ms`` still unknown) or ``narrator narrate --timings``
+    wrote it beside a pre-rendered file::
+
+        {"version": 1, "duration_ms": 161200, "complete": true, "estimated": false,
+         "sentences": [{"key": "...", "text": "...", "start_ms": 150, "end_ms": 4210,
+                        "estimated": false,
+                        "words": [{"text": "...", "start_ms": 150, "end_ms": 420,
+                                   "char_start": 0, "char_end": 5}, ...]}, ...]}
+
+    Word offsets index the sentence's ``text``; times are milliseconds from the start of
+    the file. ``estimated`` says the word times were estimated, not taken from the voice.
+    """
+    sentences: list[dict[str, Any]] = []
+    for cue in _checked(cues):
+        sentences.append(
+            {
+                "key": cue.key,
+                "text": cue.text,
+                "start_ms": cue.start_ms,
+                "end_ms": cue.end_ms,
+                "estimated": cue.estimated,
+                "words": [
+                    {
+                        "text": w.text,
+                        "start_ms": w.start_ms,
+                        "end_ms": w.end_ms,
+                        "char_start": w.char_start,
+                        "char_end": w.char_end,
+                    }
+                    for w in cue.words
+                ],
+            }
+        )
+    doc = {
+        "version": TIMINGS_VERSION,
+        "duration_ms": duration_ms,
+        "complete": complete,
+        "estimated": any(c.estimated for c in cues if c.words),
+        "sentences": sentences,
+    }
+    return json.dumps(doc, ensure_ascii=False) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from narrator.cache import ClipCache
-from narrator.models import Article, Block, BlockKind, Clip, VoiceProfile
+from narrator.models import Article, Block, BlockKind, Clip, Cue, VoiceProfile
 from narrator.segment import build_script, chunk_script
 from narrator.synth import RenderStats, render
 
@@ -165,3 +165,35 @@ def test_an_error_from_on_audio_reaches_the_caller_unchanged(tmp_path: Path) -> 
         for _ in range(10):
             writer.write(np.zeros(22050, dtype=np.int16))
     writer.abort()
+
+
+def test_on_cue_reports_each_sentence_as_it_is_placed_and_again_from_the_memo(
+    tmp_path: Path, tone_voice: str
+) -> None:
+    """Cues reach ``on_cue`` in order while the narration runs, timed as in the finished
+    file, once per sentence even when a long sentence is rendered in several chunks."""
+    from narrator.pipeline import NarrateOptions, narrate
+
+    long = " ".join(["word"] * 30) + ", and then " + " ".join(["more"] * 30) + "."
+    article = tmp_path / "a.md"
+    article.write_text(f"# Title\n\nFirst sentence here. {long} Third one.")
+    options = NarrateOptions(voice=tone_voice, cache_dir=tmp_path / "cache")
+    seen: list[tuple[Cue, int]] = []
+    audio: list[int] = []
+
+    def on_cue(cue: Cue) -> None:
+        seen.append((cue, len(audio)))
+
+    first = narrate(
+        article,
+        tmp_path / "1.mp3",
+        options=options,
+        on_cue=on_cue,
+        on_audio=lambda b: audio.append(len(b)),
+    )
+    assert first.rendered > len(first.cues)  # the long sentence took several chunks
+    assert [c for c, _ in seen] == list(first.cues)
+    assert seen[0][1] >= 1 and seen[0][1] < len(audio)  # the first cue came mid-stream
+    seen.clear()
+    second = narrate(article, tmp_path / "2.mp3", options=options, on_cue=on_cue)
+    assert second.rendered == 0 and [c for c, _ in seen] == list(first.cues)

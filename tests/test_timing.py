@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -152,3 +153,29 @@ def test_chapters_json_orders_by_time_and_omits_missing_title() -> None:
     doc = json.loads(chapters_json(tuple(reversed(CHAPTERS))))
     assert "title" not in doc
     assert [c["startTime"] for c in doc["chapters"]] == [0.0, 168.25, 260.0]
+
+
+def test_timings_json_keeps_sentences_words_and_offsets() -> None:
+    from narrator.models import WordTiming
+    from narrator.timing import timings_json
+
+    text = "Dr. Lee paid $5."
+    words = (
+        WordTiming(text="Dr.", start_ms=100, end_ms=400, char_start=0, char_end=3),
+        WordTiming(text="Lee", start_ms=400, end_ms=600, char_start=4, char_end=7),
+        WordTiming(text="paid", start_ms=600, end_ms=800, char_start=8, char_end=12),
+        WordTiming(text="$5", start_ms=800, end_ms=1500, char_start=13, char_end=15),
+    )
+    cues = [
+        Cue(key="a", text=text, start_ms=100, end_ms=1500, words=words),
+        Cue(key="b", text="Next.", start_ms=1900, end_ms=2300),
+    ]
+    doc = json.loads(timings_json(cues, duration_ms=None, complete=False))
+    assert (doc["version"], doc["complete"], doc["duration_ms"]) == (1, False, None)
+    first, second = doc["sentences"]
+    assert [w["text"] for w in first["words"]] == ["Dr.", "Lee", "paid", "$5"]
+    assert all(text[w["char_start"] : w["char_end"]] == w["text"] for w in first["words"])
+    assert second["words"] == [] and second["start_ms"] == 1900
+    # JSON round trip through the stored form the cache and the service use
+    again = Cue.from_dict(dataclasses.asdict(cues[0]))
+    assert again == cues[0]

@@ -276,7 +276,7 @@ class Store:
             duration_ms=int(meta["duration_ms"]),
             voice=str(meta["voice"]),
             title=meta.get("title"),
-            cues=tuple(Cue(**c) for c in meta["cues"]),
+            cues=tuple(Cue.from_dict(c) for c in meta["cues"]),
             chapters=tuple(Chapter(**c) for c in meta["chapters"]),
             audio=folder / _AUDIO,
         )
