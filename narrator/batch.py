@@ -48,9 +48,13 @@ class BatchResult:
 
 def _slug(source: str) -> str:
     if is_url(source):
-        parts = urllib.parse.urlsplit(source)
+        try:
+            parts = urllib.parse.urlsplit(source)
+            host = parts.hostname
+        except ValueError:  # malformed ("http://[::1/"): its fetch reports why; name it anyway
+            return "article"
         last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        stem = last.rsplit(".", 1)[0] if last else (parts.hostname or "article")
+        stem = last.rsplit(".", 1)[0] if last else (host or "article")
     else:
         stem = Path(source).stem
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()

@@ -10,12 +10,15 @@ and size and time are capped.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import http.client
 import ipaddress
 import re
 import socket
 import ssl
 import sys
+import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +38,14 @@ from .models import DocFormat, Document
 __all__ = [
     "MAX_INPUT_BYTES",
     "FetchPolicy",
+    "URLParts",
     "check_address",
     "decode_bytes",
     "detect_format",
     "fetch_url",
     "is_url",
     "read_source",
+    "split_url",
 ]
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -58,6 +63,10 @@ class FetchPolicy:
 
     timeout: float = 15.0
     """Seconds for connecting and for each read."""
+
+    total_timeout: float = 60.0
+    """Seconds for the whole fetch, redirects included. A per-read timeout alone lets a
+    server that sends one byte every few seconds hold the fetch for ever (issue 14)."""
 
     max_bytes: int = MAX_INPUT_BYTES
     """Largest body accepted."""
@@ -293,6 +302,13 @@ def detect_format(name: str, text: str, content_type: str = "") -> DocFormat:
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+"""The only IPv6 block IANA hands out for public hosts. Python's ``is_global`` judges by a
+list of special blocks and misses deprecated ones (site-local ``fec0::/10``, the
+IPv4-compatible ``::a.b.c.d``), which Linux still routes to the IPv4 host or the local
+network, so anything outside this block is refused (issue 14)."""
 
 
 def check_address(address: str, *, allow_private: bool = False) -> None:
@@ -311,12 +327,17 @@ def check_address(address: str, *, allow_private: bool = False) -> None:
             embedded.append(ip.sixtofour)
         if ip.teredo is not None:
             embedded.extend(ip.teredo)
-        if ip in _NAT64 or ip in _NAT64_LOCAL:
+        if any(ip in net for net in (_NAT64, _NAT64_LOCAL, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
             embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     if allow_private:
         return
+    outside = (
+        isinstance(ip, ipaddress.IPv6Address)
+        and ip.ipv4_mapped is None
+        and ip not in _GLOBAL_UNICAST
+    )
     for candidate in embedded:
-        if not candidate.is_global or candidate.is_multicast:
+        if outside or not candidate.is_global or candidate.is_multicast:
             raise FetchError(
                 f"Refusing to fetch from {address}: it is not a public internet address. "
                 f"narrator only fetches public pages; save the page to a file instead."
@@ -351,9 +372,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self.raw: socket.socket | None = None
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.raw = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -365,36 +387,100 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._context = ssl.create_default_context()
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+        # Kept before the TLS handshake so the fetch deadline can cut a slow handshake too.
+        self.raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(self.raw, server_hostname=self.host)
+
+
+@dataclass(frozen=True)
+class URLParts:
+    """A URL's pieces that fetching needs, checked: see :func:`split_url`."""
+
+    scheme: str
+    """``http`` or ``https``."""
+
+    host: str
+    """The host name or address (IPv6 without brackets)."""
+
+    port: int
+    """The port, the scheme's default when the URL gives none."""
+
+    target: str
+    """The path and query to request."""
+
+
+def split_url(url: str, *, allow_private: bool = False) -> URLParts:
+    """Parse ``url`` for fetching, or raise FetchError saying what is wrong with it.
+
+    Malformed URLs (``http://[::1/``, a port of 99999) are a FetchError like any other
+    refusal, never a ValueError: the CLI, the service and the feed builder all turn
+    NarratorErrors into one line, a 4xx or a skipped source.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname
+    except ValueError as exc:
+        raise FetchError(f"Cannot fetch {url!r}: it is not a valid URL ({exc}).") from exc
+    if scheme not in {"http", "https"} or not host:
+        raise FetchError(f"Cannot fetch {url!r}: only http and https URLs are supported.")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"Cannot fetch {url!r}: the port is not valid.") from exc
+    if not allow_private and port not in {80, 443}:
+        raise FetchError(f"Refusing to fetch {url!r}: port {port} is not a web port (80 or 443).")
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return URLParts(scheme, host, port, target)
+
+
+class _Deadline:
+    """Cuts a connection when the whole fetch's time is up, wherever it is blocked.
+
+    A socket timeout bounds each read, not their sum; shutting the socket down from a
+    timer thread wakes a blocked connect, handshake, header or body read at once.
+    """
+
+    def __init__(self, conn: _PinnedHTTPConnection | _PinnedHTTPSConnection, seconds: float):
+        self.conn = conn
+        self.expired = threading.Event()
+        self._timer = threading.Timer(max(0.0, seconds), self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.expired.set()
+        raw = self.conn.raw
+        if raw is not None:
+            with contextlib.suppress(OSError):
+                raw.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def fetch_url(url: str, policy: FetchPolicy | None = None) -> tuple[bytes, str, str]:
-    """Fetch ``url`` safely; return ``(body, final_url, content_type)``."""
+    """Fetch ``url`` safely; return ``(body, final_url, content_type)``.
+
+    The whole fetch, redirects included, ends within ``policy.total_timeout`` seconds
+    (name resolution aside: the system resolver cannot be interrupted).
+    """
     policy = policy or FetchPolicy()
+    deadline = time.monotonic() + policy.total_timeout
     current = url
     for _ in range(policy.max_redirects + 1):
-        parts = urllib.parse.urlsplit(current)
-        scheme = parts.scheme.lower()
-        if scheme not in {"http", "https"} or not parts.hostname:
-            raise FetchError(f"Cannot fetch {current!r}: only http and https URLs are supported.")
-        default_port = 443 if scheme == "https" else 80
-        try:
-            port = parts.port or default_port
-        except ValueError as exc:
-            raise FetchError(f"Cannot fetch {current!r}: the port is not valid.") from exc
-        if not policy.allow_private and port not in {80, 443}:
-            raise FetchError(
-                f"Refusing to fetch {current!r}: port {port} is not a web port (80 or 443)."
-            )
-        address = _resolve(parts.hostname, port, policy)
-        conn_cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        conn = conn_cls(parts.hostname, address, port, policy.timeout)
-        target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        parts = split_url(current, allow_private=policy.allow_private)
+        address = _resolve(parts.host, parts.port, policy)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _timed_out(current, policy)
+        conn_cls = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        conn = conn_cls(parts.host, address, parts.port, min(policy.timeout, left))
+        cutoff = _Deadline(conn, left)
         try:
             conn.request(
                 "GET",
-                target,
+                parts.target,
                 headers={
                     "User-Agent": _USER_AGENT,
                     "Accept": "text/html,text/markdown,text/plain;q=0.9,*/*;q=0.1",
@@ -406,7 +492,12 @@ def fetch_url(url: str, policy: FetchPolicy | None = None) -> tuple[bytes, str, 
                 resp.close()
                 if not location:
                     raise FetchError(f"{current} redirected without saying where to.")
-                current = urllib.parse.urljoin(current, location)
+                try:
+                    current = urllib.parse.urljoin(current, location)
+                except ValueError as exc:
+                    raise FetchError(
+                        f"{current} redirected to {location!r}, which is not a valid URL."
+                    ) from exc
                 continue
             if resp.status >= 400:
                 raise FetchError(
@@ -419,7 +510,9 @@ def fetch_url(url: str, policy: FetchPolicy | None = None) -> tuple[bytes, str, 
                     f"{current} is {int(length) // (1024 * 1024)} MB, over the "
                     f"{policy.max_bytes // (1024 * 1024)} MB limit for one article."
                 )
-            body = resp.read(policy.max_bytes + 1)
+            body = _read_body(resp, policy.max_bytes + 1)
+            if cutoff.expired.is_set():  # the cut can look like a clean end of the body
+                raise _timed_out(current, policy)
             if len(body) > policy.max_bytes:
                 raise InputTooLargeError(
                     f"{current} is over the {policy.max_bytes // (1024 * 1024)} MB limit "
@@ -427,6 +520,8 @@ def fetch_url(url: str, policy: FetchPolicy | None = None) -> tuple[bytes, str, 
                 )
             return body, current, resp.getheader("Content-Type") or ""
         except (OSError, http.client.HTTPException) as exc:
+            if cutoff.expired.is_set():
+                raise _timed_out(current, policy) from exc
             reason = getattr(exc, "reason", None) or exc.__class__.__name__
             if isinstance(exc, TimeoutError | socket.timeout):
                 reason = "timed out"
@@ -434,5 +529,26 @@ def fetch_url(url: str, policy: FetchPolicy | None = None) -> tuple[bytes, str, 
                 f"Could not fetch {current} ({reason}). Check the URL and your connection."
             ) from exc
         finally:
+            cutoff.cancel()
             conn.close()
     raise FetchError(f"{url} redirected more than {policy.max_redirects} times. Check the URL.")
+
+
+def _read_body(resp: http.client.HTTPResponse, limit: int) -> bytes:
+    # read1 returns what one read brings, so the loop sees the deadline's cut at once.
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = resp.read1(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _timed_out(url: str, policy: FetchPolicy) -> FetchError:
+    return FetchError(
+        f"Could not fetch {url}: it took longer than {policy.total_timeout:g} seconds, the "
+        f"limit for one page. Save the page to a file and narrate that instead."
+    )

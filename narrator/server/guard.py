@@ -74,7 +74,11 @@ class Guard:
         if self.any_origin or origin.lower() in self.origins:
             return True
         # The demo page (and any page served here) calls the API from the same host.
-        return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
+        try:
+            netloc = urlsplit(origin).netloc
+        except ValueError:  # "http://[::1": not an origin, so not ours
+            return False
+        return netloc.lower() == headers.get("host", "").lower()
 
     def cors_headers(self, origin: str | None, allowed: bool) -> list[tuple[bytes, bytes]]:
         """Headers added to every response (Vary always: the answer depends on Origin)."""

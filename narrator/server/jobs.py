@@ -24,7 +24,6 @@ import socket
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -34,7 +33,7 @@ from typing import Literal
 
 from .. import __version__
 from ..errors import FetchError, NarratorError
-from ..ingest import check_address
+from ..ingest import check_address, split_url
 from ..models import Article, Chapter, Cue, Narration
 from .config import ServerConfig
 
@@ -120,20 +119,12 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
     not the guard: :func:`narrator.ingest.fetch_url` checks everything again when it
     fetches (and pins the connection to the address it checked, and re-checks redirects).
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise FetchError(f"Cannot fetch {url!r}: only http and https URLs are supported.")
+    parts = split_url(url, allow_private=allow_private)
     try:
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    except ValueError as exc:
-        raise FetchError(f"Cannot fetch {url!r}: the port is not valid.") from exc
-    if not allow_private and port not in {80, 443}:
-        raise FetchError(f"Refusing to fetch {url!r}: port {port} is not a web port (80 or 443).")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(parts.host, parts.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise FetchError(
-            f"Could not find the host {parts.hostname!r}. Check the URL and your connection."
+            f"Could not find the host {parts.host!r}. Check the URL and your connection."
         ) from exc
     for info in infos:
         check_address(str(info[4][0]), allow_private=allow_private)
