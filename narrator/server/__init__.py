@@ -12,6 +12,8 @@ imported only when the service starts, so the CLI works on the base install.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,14 +64,12 @@ def run(
     app = create_app(config)
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        # Bounded on purpose: past this uvicorn answers 503 instead of holding sockets.
-        limit_concurrency=config.limits.max_connections,
-        timeout_keep_alive=5,
-        proxy_headers=config.trust_forwarded_for,
-        server_header=False,
-        log_level="info",
-    )
+    from .connections import uvicorn_config
+
+    uvicorn.Server(uvicorn_config(app, config)).run()
+    if app.state.manager.busy_workers():
+        # A job still inside one blocking step (a fetch, one chunk) after the grace time:
+        # its thread cannot be stopped, and the interpreter would wait for it at exit.
+        # Nothing is lost: a narration is stored only once it is complete.
+        logging.getLogger("narrator.server").warning("stopping with a job still running")
+        os._exit(0)

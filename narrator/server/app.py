@@ -45,7 +45,9 @@ from .jobs import (
     JobTimeoutError,
     NarrationRequest,
     QueueFullError,
+    ShuttingDownError,
     StoredNarration,
+    check_article,
     check_url,
     narration_id,
 )
@@ -97,6 +99,7 @@ _STATUS: tuple[tuple[type[NarratorError], int], ...] = (
     (NotReadyError, 409),
     (InputTooLargeError, 413),
     (QueueFullError, 503),
+    (ShuttingDownError, 503),
     (InternalError, 500),
     (JobTimeoutError, 422),
     (InputError, 422),
@@ -147,6 +150,16 @@ class NarrationIn(BaseModel):
         given = [name for name in ("html", "text", "url") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of html, text or url")
+        for name in (*given, "voice"):
+            value = getattr(self, name)
+            try:
+                (value or "").encode("utf-8")
+            except UnicodeEncodeError as exc:
+                # JSON may carry "\ud800" alone; it is not text, and no stage can use it.
+                raise ValueError(
+                    f"{name} holds a lone surrogate ({value[exc.start]!r} at character "
+                    f"{exc.start}), which is not text; send valid Unicode"
+                ) from None
         return self
 
 
@@ -511,7 +524,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             methods=["GET", "HEAD"],
             include_in_schema=False,
         )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", _StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, config=config, on_limited=lambda: manager.count("rate_limited"))
     return app
 
@@ -564,6 +577,16 @@ class _Preparations:
                 future.cancel()
 
 
+class _StaticFiles(StaticFiles):
+    """The player's files; an HTML page among them gets the demo page's policy too."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers["Content-Security-Policy"] = DEMO_CSP
+        return response
+
+
 def _static_file(path: Path, media: str) -> Any:
     async def serve() -> FileResponse:
         return FileResponse(path, media_type=media, headers={"Cache-Control": "max-age=300"})
@@ -613,4 +636,6 @@ def _prepare(request: NarrationRequest, config: ServerConfig) -> Article | str:
         from ..errors import EmptyInputError
 
         raise EmptyInputError(f"{label} is empty: there is nothing to narrate.")
-    return load_article(Document(text=request.content, format=fmt, source=label))
+    article = load_article(Document(text=request.content, format=fmt, source=label))
+    check_article(article, config.limits.max_word_chars)
+    return article

@@ -47,8 +47,16 @@ class Limits:
     max_url_bytes: int = 5 * 1024 * 1024
     """Largest page fetched for a ``url`` narration."""
 
+    max_word_chars: int = 2000
+    """Longest run of text without a space an article may hold (a long URL fits); past
+    this the article is refused, as no prose has one."""
+
     fetch_timeout_s: float = 10.0
     """Seconds for connecting to, and each read from, a page being fetched."""
+
+    fetch_total_s: float = 30.0
+    """Seconds for the whole fetch of a page, redirects included (never more than what is
+    left of ``job_timeout_s``)."""
 
     job_timeout_s: float = 300.0
     """Wall-clock seconds one narration may render before it is stopped."""
@@ -64,8 +72,20 @@ class Limits:
     """The Retry-After sent with a 503 when the queue is full."""
 
     max_connections: int = 200
-    """Open connections uvicorn serves at once (progressive audio streams hold one each);
-    past this it answers 503 rather than queueing sockets without bound."""
+    """Open connections served at once (progressive audio streams hold one each). Past
+    this a new connection takes the place of the longest-idle one (waiting for its
+    request's headers, or for a next request); only when none is idle is it refused."""
+
+    max_connections_per_client: int = 32
+    """Open connections one client address may hold; more are closed at once, so one
+    client cannot take the places everyone else needs."""
+
+    header_timeout_s: float = 10.0
+    """Seconds a connection may take to send a request's headers, from when it opened or
+    from the previous response; a slow or idle one is then closed."""
+
+    body_timeout_s: float = 30.0
+    """Seconds a client may take to send a request's body; past this the answer is 408."""
 
     max_stored_bytes: int = 2 * 1024**3
     """Finished narrations kept on disk; the least recently used go first beyond this."""
@@ -163,6 +183,15 @@ def _check(config: ServerConfig, where: str) -> None:
     lim = config.limits
     if lim.workers < 1 or lim.max_queue < 0:
         raise ConfigError(f"{where}: limits.workers must be 1 or more and max_queue 0 or more.")
+    for name in ("fetch_timeout_s", "fetch_total_s", "job_timeout_s"):
+        if not getattr(lim, name) > 0:
+            raise ConfigError(f"{where}: limits.{name} must be more than 0 seconds.")
+    if not (lim.header_timeout_s > 0 and lim.body_timeout_s > 0):
+        raise ConfigError(f"{where}: limits.header_timeout_s and body_timeout_s must be over 0.")
+    if lim.max_connections < 1 or lim.max_connections_per_client < 1:
+        raise ConfigError(
+            f"{where}: limits.max_connections and max_connections_per_client must be 1 or more."
+        )
     if not 0.25 <= lim.rate_min <= lim.rate_max <= 4.0:
         raise ConfigError(f"{where}: limits.rate_min..rate_max must lie within 0.25..4.0.")
     if not config.voices:

@@ -9,9 +9,12 @@ like every other error of the service.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +34,8 @@ _ALLOW_HEADERS = {"content-type", "range"}
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _UNLIMITED_PATHS = {"/v1/health"}
 """A health check must answer however busy a client is, or monitoring sees an outage."""
+
+log = logging.getLogger("narrator.server")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -167,7 +172,21 @@ class Guard:
                 return
 
         if method not in _SAFE:
-            body = await self.read_body(receive, headers)
+            try:
+                body = await self.read_body(receive, headers)
+            except TimeoutError:
+                await self.reply(
+                    send,
+                    408,
+                    json_error(
+                        408,
+                        f"The request body did not arrive within "
+                        f"{self.config.limits.body_timeout_s:g} seconds. Send it at once.",
+                        "RequestTimeout",
+                    ),
+                    [*cors, (b"connection", b"close")],
+                )
+                return
             if body is None:
                 cap = self.config.limits.max_body_bytes
                 await self.reply(
@@ -184,12 +203,82 @@ class Guard:
                 return
             receive = _replay(body, receive)
 
+        started = False
+        plain: list[Message] = []  # a plain-text error on its way, to be sent as JSON
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
+                if message["status"] >= 400 and _is_plain_text(message):
+                    plain.append(message)  # Starlette's own Range errors are plain text
+                    return
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS, *cors]
+            elif plain:
+                plain.append(message)
+                if message.get("more_body", False):
+                    return
+                await self.reply_as_json(send, plain, cors)
+                return
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            if method != "HEAD":
+                await self.app(scope, receive, send_with_headers)
+            elif await self.head_refused(scope, receive, send_with_headers):
+                # Every GET answers HEAD too: the same response, which the server sends
+                # without its body (uvicorn drops it, going by the HEAD in its own scope).
+                await self.app({**scope, "method": "GET"}, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            # Starlette's handler for unexpected errors sits outside this middleware, so
+            # its 500 would go out without the CORS headers and the browser would hide it.
+            log.exception("unexpected error for %s %s", method, scope.get("path"))
+            await self.reply(
+                send,
+                500,
+                json_error(500, "Something went wrong inside the service.", "InternalError"),
+                cors,
+            )
+
+    async def head_refused(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Run a HEAD request; True (and nothing sent) when no route answers HEAD there."""
+        refused = False
+
+        async def probe(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                refused = True
+            if not refused:
+                await send(message)
+
+        await self.app(scope, receive, probe)
+        return refused
+
+    async def reply_as_json(
+        self, send: Send, messages: list[Message], cors: list[tuple[bytes, bytes]]
+    ) -> None:
+        """Send a plain-text error response (its start and body messages) as JSON."""
+        start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+        status = int(start["status"])
+        text = body.decode("utf-8", "replace").strip().rstrip(".")
+        names = {400: "BadRequest", 416: "RangeNotSatisfiable"}
+        messages_by_status = {
+            416: "The requested range is outside the file; the Content-Range header gives its size",
+        }
+        message = messages_by_status.get(status) or text or HTTPStatus(status).phrase
+        kept = [
+            (k, v)
+            for k, v in start.get("headers", [])
+            if k.lower() not in {b"content-type", b"content-length"}
+        ]
+        await self.reply(
+            send,
+            status,
+            json_error(status, f"{message}.", names.get(status, "HTTPError")),
+            [*kept, *cors],
+        )
 
     async def preflight(
         self,
@@ -234,8 +323,12 @@ class Guard:
             return None
         chunks: list[bytes] = []
         size = 0
+        # One deadline for the whole body: a client sending a byte now and then would
+        # otherwise hold a connection (and its place in the limits) for ever.
+        deadline = asyncio.get_running_loop().time() + self.config.limits.body_timeout_s
         while True:
-            message = await receive()
+            async with asyncio.timeout_at(deadline):
+                message = await receive()
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")
@@ -246,6 +339,13 @@ class Guard:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def _is_plain_text(start: Message) -> bool:
+    return any(
+        k.lower() == b"content-type" and v.startswith(b"text/plain")
+        for k, v in start.get("headers", [])
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -7,18 +7,24 @@ requests into :meth:`JobManager.submit` calls and jobs into responses.
 Why threads and not processes: synthesis spends its time in onnxruntime and the MP3
 encoder, which release the GIL, and a job must hand its MP3 frames to readers in this
 process as soon as they exist (progressive audio). A job cannot be killed from outside
-its thread, so the time limit is cooperative: the progress and audio callbacks, called
-after every sentence, raise :class:`JobTimeoutError` once the deadline has passed. A
-sentence is at most a few seconds of work, so a job overruns its limit by that at most.
+its thread, so the time limit is cooperative, and every stage is bounded so that the
+checks come often: the fetch has a total deadline (what is left of the job's time, at
+most ``fetch_total_s``), normalization is linear in the article's length and no word
+may be longer than ``max_word_chars`` (so no pattern can rescan a huge token), and the
+progress and audio callbacks, called after every chunk, raise :class:`JobTimeoutError`
+once the deadline has passed. A chunk is at most a few seconds of work, so a job
+overruns its limit by that at most, and its worker is then free for the next job.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -32,7 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from .. import __version__
-from ..errors import FetchError, NarratorError
+from ..errors import FetchError, InputError, NarratorError
 from ..ingest import check_address, split_url
 from ..models import Article, Chapter, Cue, Narration
 from .config import ServerConfig
@@ -46,7 +52,9 @@ __all__ = [
     "JobTimeoutError",
     "NarrationRequest",
     "QueueFullError",
+    "ShuttingDownError",
     "StoredNarration",
+    "check_article",
     "check_url",
     "narration_id",
 ]
@@ -62,6 +70,10 @@ class JobTimeoutError(NarratorError):
 
 class InternalError(NarratorError):
     """Something broke inside the service (a bug); the details are in the server's log."""
+
+
+class ShuttingDownError(NarratorError):
+    """The service is stopping; the job was stopped with it."""
 
 
 class QueueFullError(NarratorError):
@@ -128,6 +140,25 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         ) from exc
     for info in infos:
         check_address(str(info[4][0]), allow_private=allow_private)
+
+
+_WORD = re.compile(r"\S+")
+
+
+def check_article(article: Article, max_word_chars: int) -> None:
+    """Refuse an article with a "word" (a run without spaces) over ``max_word_chars``.
+
+    No prose has one; it is a pasted blob or an attack, and the normalizer's patterns and
+    the voices are built for words (120 KB of "ab." once held a worker for 20 minutes).
+    """
+    texts = [article.title or "", *(block.text for block in article.blocks)]
+    longest = max((len(m.group(0)) for text in texts for m in _WORD.finditer(text)), default=0)
+    if longest > max_word_chars:
+        raise InputError(
+            f"The article has a {longest:,}-character run of text without a space; this "
+            f"service reads words of up to {max_word_chars:,} characters. Remove the blob "
+            f"(encoded data, a long code) and send the article again."
+        )
 
 
 @dataclass(frozen=True)
@@ -341,6 +372,9 @@ class JobManager:
             max_workers=config.limits.workers, thread_name_prefix="narrator-job"
         )
         self._warm: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._workers_idle = threading.Condition(self._lock)
+        self._running = 0
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -412,14 +446,28 @@ class JobManager:
         return job
 
     def _run(self, job: Job) -> None:
+        with self._lock:
+            self._running += 1
+        try:
+            self._render(job)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._workers_idle.notify_all()
+
+    def _render(self, job: Job) -> None:
         from ..ingest import FetchPolicy
-        from ..pipeline import NarrateOptions, narrate
+        from ..pipeline import NarrateOptions, load_article, narrate
 
         config = self.config
         job.state = JobState.RENDERING
         deadline = time.monotonic() + config.limits.job_timeout_s
 
         def check_deadline() -> None:
+            if self._stopping.is_set():
+                raise ShuttingDownError(
+                    "The service is shutting down; send the article again once it is back."
+                )
             if time.monotonic() > deadline:
                 raise JobTimeoutError(
                     f"The article took longer than {config.limits.job_timeout_s:g} seconds "
@@ -440,16 +488,23 @@ class JobManager:
             rate=job.request.rate,
             format="mp3",
             cache_dir=config.clip_cache_dir,
-            fetch=FetchPolicy(
-                allow_private=config.allow_private_urls,
-                timeout=config.limits.fetch_timeout_s,
-                max_bytes=config.limits.max_url_bytes,
-            ),
         )
         try:
             check_deadline()
+            source = job.source
+            if isinstance(source, str):  # a URL: fetched within what is left of the time
+                left = max(0.001, deadline - time.monotonic())
+                fetch = FetchPolicy(
+                    allow_private=config.allow_private_urls,
+                    timeout=min(config.limits.fetch_timeout_s, left),
+                    total_timeout=min(config.limits.fetch_total_s, left),
+                    max_bytes=config.limits.max_url_bytes,
+                )
+                source = load_article(source, dataclasses.replace(options, fetch=fetch))
+                check_deadline()
+                check_article(source, config.limits.max_word_chars)
             result = narrate(
-                job.source,
+                source,
                 self.store.audio_path(job.id),
                 options=options,
                 progress=progress,
@@ -490,7 +545,7 @@ class JobManager:
             try:
                 from ..models import DocFormat, Document
                 from ..pipeline import NarrateOptions, load_article, make_script, resolve_voice
-                from ..synth import load_engine
+                from ..synth import engine_for
 
                 words = "This sentence prepares the reader for the work ahead of it. " * 8
                 for doc in (
@@ -502,18 +557,36 @@ class JobManager:
                     ),
                 ):
                     make_script(load_article(doc))
-                engine = load_engine(resolve_voice(NarrateOptions(voice=self.config.voices[0])))
+                # engine_for, not load_engine: the engine it loads is the one the first
+                # job then uses (loading and closing one here made that job load it again).
+                engine = engine_for(resolve_voice(NarrateOptions(voice=self.config.voices[0])))
                 engine.synthesize("Ready.")
-                engine.close()
             except Exception:  # warming is an optimisation; a real request will report
                 log.warning("warm-up failed", exc_info=True)
 
         self._warm = threading.Thread(target=warm, name="narrator-warm-up", daemon=True)
         self._warm.start()
 
-    def close(self) -> None:
-        """Stop taking work and wait for the running jobs (and the warm-up: onnxruntime
-        aborts the process if it is torn down while a model is loading)."""
+    def close(self, grace_s: float = 1.5) -> bool:
+        """Stop: queued jobs are dropped, running ones stop at their next check (each
+        fails with :class:`ShuttingDownError`). Waits up to ``grace_s`` for them and
+        returns False if one is still stuck in a single step then (the caller may exit
+        anyway: a narration is only stored once complete, so nothing half-done is kept).
+
+        The warm-up is waited for first, as long as it takes: onnxruntime aborts the
+        process if it is torn down while a model is loading.
+        """
+        self._stopping.set()
         if self._warm is not None:
             self._warm.join(timeout=30)
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        end = time.monotonic() + grace_s
+        with self._lock:
+            while self._running and time.monotonic() < end:
+                self._workers_idle.wait(timeout=max(0.0, end - time.monotonic()))
+            return self._running == 0
+
+    def busy_workers(self) -> int:
+        """Jobs whose worker thread is still running (after :meth:`close`, stuck ones)."""
+        with self._lock:
+            return self._running
