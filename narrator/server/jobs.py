@@ -500,7 +500,11 @@ class JobManager:
                     total_timeout=min(config.limits.fetch_total_s, left),
                     max_bytes=config.limits.max_url_bytes,
                 )
-                source = load_article(source, dataclasses.replace(options, fetch=fetch))
+                try:
+                    source = load_article(source, dataclasses.replace(options, fetch=fetch))
+                except FetchError:
+                    check_deadline()  # the job's own limit cut the fetch: say that instead
+                    raise
                 check_deadline()
                 check_article(source, config.limits.max_word_chars)
             result = narrate(
