@@ -100,7 +100,8 @@ def test_fractions(written: str, spoken: str) -> None:
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [
-        ("1.5x", "one point five times"),
+        ("1.5x", "one point five x"),
+        ("1.5x faster", "one point five times faster"),
         ("3x faster", "three times faster"),
         ("a 2x4 board", "a two by four board"),
     ],

@@ -16,6 +16,7 @@ from narrator.normalize.en import data
 from narrator.normalize.en.addresses import addresses, house_number
 from narrator.normalize.en.codes import codes
 from narrator.normalize.en.links import links
+from narrator.normalize.en.news import dotted_units, news
 from narrator.normalize.en.numbers import (
     cardinal,
     decade,
@@ -524,6 +525,22 @@ def _measure(match: _Match) -> str:
     return ("minus " if match["neg"] else "") + spoken
 
 
+# After a multiplier, a comparative makes it a ratio: "2.5x faster" is "two point five
+# times faster".
+_COMPARATIVE_RE = re.compile(
+    r"\s+(?:faster|slower|more|less|fewer|higher|lower|larger|bigger|smaller|greater|as|the|over)\b"
+)
+
+
+def _times_word(match: _Match) -> str:
+    num = match.group(1)
+    if "." in num and not _COMPARATIVE_RE.match(match.string, match.end()):
+        # A decimal multiplier on its own is a setting, said with the letter: "1.5x"
+        # playback, "4.4x" zoom (NeMo's reading too).
+        return f"{quantity(num)} x"
+    return f"{quantity(num)} times"
+
+
 def _fraction(match: _Match) -> str:
     top, bottom = int(match["top"]), int(match["bottom"])
     whole = match["whole"]
@@ -582,7 +599,7 @@ def _measures(text: str, _read: bool) -> str:
         lambda m: f"{quantity(m['num'])} per {data.PER_UNITS[m['per']]}", text
     )
     text = _ASTERISK_TIMES_RE.sub(" times ", text)
-    text = _TIMES_RE.sub(lambda m: f"{quantity(m.group(1))} times", text)
+    text = _TIMES_RE.sub(_times_word, text)
     return _FRACTION_RE.sub(_fraction, text)
 
 
@@ -636,9 +653,19 @@ def _range(match: _Match) -> str:
     a, sep, b = match.group(1), match.group(2), match.group(3)
     if match["eq"]:
         return f"{quantity(a)} minus {quantity(b)} equals"
-    if sep == " - ":
+    if sep == " - " and not _spaced_range(a, b):
         return match.group(0)  # "170 - 45190": a dash between two numbers, not a range.
     return f"{quantity(a)} to {quantity(b)}"
+
+
+def _spaced_range(a: str, b: str) -> bool:
+    """Whether "a - b" with spaces is a range ("rows 4 - 9", "10 - 12"): the second number is
+    larger, but not by orders of magnitude as in "170 - 45190"."""
+    try:
+        low, high = float(a.replace(",", "")), float(b.replace(",", ""))
+    except ValueError:
+        return False
+    return low < high <= low * 10 + 10
 
 
 def _alnum(match: _Match) -> str:
@@ -671,7 +698,42 @@ def _plain_number(match: _Match) -> str:
     return number(whole)
 
 
+# A plain integer of five digits or more before a lower-case word is a count, as news copy
+# writes one without separators ("27500 spectators"); alone ("13000") or beside a name
+# ("Star Wars 75188 Bombardiere") it is a code, read digit by digit.
+_BARE_COUNT_RE = re.compile(r"(?:(?<=^)|(?<=[\s(\[\"“]))(?P<n>[1-9]\d{4,8})(?=\s+[a-z])")
+_COUNT_LEAD_RE = re.compile(
+    r"(?:^|[\s(\[\"“])(?:(?P<cap>[A-Z][\w’'-]*)|[a-z\d][\w’'-]*[,;:]?|[,;:(\[\"“—–])\s*$"
+)
+_COUNT_CAPITALS = frozenset(
+    [
+        "About",
+        "Some",
+        "Nearly",
+        "Almost",
+        "Over",
+        "Around",
+        "Roughly",
+        "Only",
+        "Just",
+        "More",
+        "Another",
+        "All",
+        "Exactly",
+    ]
+)
+
+
+def _bare_count(match: _Match) -> str:
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    lead = _COUNT_LEAD_RE.search(before)
+    if before.strip() and (lead is None or (lead["cap"] and lead["cap"] not in _COUNT_CAPITALS)):
+        return match.group(0)
+    return cardinal(int(match["n"]))
+
+
 def _numbers(text: str, _read: bool) -> str:
+    text = _BARE_COUNT_RE.sub(_bare_count, text)
     text = _VERSION_RE.sub(
         lambda m: " point ".join(cardinal(int(p)) for p in m.group(1).split(".")), text
     )
@@ -818,8 +880,10 @@ def _symbols(text: str, _read: bool) -> str:
 
 RULES: tuple[Rule, ...] = (
     _markup,
+    dotted_units,
     links,
     codes,
+    news,
     _specials,
     addresses,
     _dates,
