@@ -45,6 +45,40 @@ FILES: tuple[tuple[str, bool], ...] = (
 
 Splitter = Callable[[str], list[str]]
 
+# Issue 15's classes, written for narrator (not from the peer suite): (class, text, expected).
+ISSUE_CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "era ends",
+        "Rome fell in 476 A.D. Odoacer took power.",
+        ("Rome fell in 476 A.D.", "Odoacer took power."),
+    ),
+    ("degree ends", "He got his Ph.D. Maria was proud.", ("He got his Ph.D.", "Maria was proud.")),
+    ("unit ends", "The board is 6 ft. Sam cut it.", ("The board is 6 ft.", "Sam cut it.")),
+    (
+        "a.m. ends",
+        "We met at 9 a.m. Mr. Jones was late.",
+        ("We met at 9 a.m.", "Mr. Jones was late."),
+    ),
+    ("a.m. lead-in", "At 9 a.m. Mr. Jones was late.", ("At 9 a.m. Mr. Jones was late.",)),
+    ("era lead-in", "In 476 A.D. Odoacer took power.", ("In 476 A.D. Odoacer took power.",)),
+    ("lb. inside", "Mix 2 lb. Flour and water.", ("Mix 2 lb. Flour and water.",)),
+    ("oz. inside", "Add 4 oz. Parmesan and stir.", ("Add 4 oz. Parmesan and stir.",)),
+    ("Min. inside", "Foreign Min. Wang Yi said so.", ("Foreign Min. Wang Yi said so.",)),
+    ("no. inside", "He was the no. 1 seed.", ("He was the no. 1 seed.",)),
+    (
+        "spaced initials",
+        "He flew to the U. A. E. last week.",
+        ("He flew to the U. A. E. last week.",),
+    ),
+    (
+        "spaced initials end",
+        "He flew to the U. A. E. Then he rested.",
+        ("He flew to the U. A. E.", "Then he rested."),
+    ),
+    ("glued ellipsis", "He waited....The door opened.", ("He waited....", "The door opened.")),
+    ("ellipsis ends", "He paused... Then he left.", ("He paused...", "Then he left.")),
+)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -181,6 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         cells = (results[name][stem] for name in splitters)
         print(labels[stem].ljust(width) + "".join(f"{r.passed}/{r.total}".rjust(14) for r in cells))
     print("seconds".ljust(width) + "".join(f"{timings[n]:.2f}".rjust(14) for n in splitters))
+
+    issue_cases = [
+        Case(f"issue15-{i}", text, expected, rule, False)
+        for i, (rule, text, expected) in enumerate(ISSUE_CASES)
+    ]
+    issue_scores = {name: score(issue_cases, split) for name, split in splitters.items()}
+    print(
+        "issue 15 cases".ljust(width)
+        + "".join(f"{r.passed}/{r.total}".rjust(14) for r in issue_scores.values())
+    )
+    for failure in issue_scores["narrator"].failures:
+        print(f"  narrator fails issue case {failure.case.rule}: {list(failure.got)!r}")
 
     # Upstream's expected failures stay in the counts above; say how each splitter did on them.
     for stem, _clean in FILES:

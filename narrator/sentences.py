@@ -101,6 +101,12 @@ _TITLES = (
     "|Gen|Lt|Col|Maj|Capt|Cpt|Cmdr|Cdr|Adm|Sgt|Cpl|Pvt|Brig|Insp|Det|Atty|Mt|Ft"
 )
 _TITLE_PERIOD = re.compile(rf"\b(?:{_TITLES}|{_TITLES.upper()})\.(?=\s+[\"'“‘(]?[A-Z])")
+# "Foreign Min. Wang Yi": "Min." before a name is Minister (issue 15); after a number it is
+# minutes and may end the sentence.
+_MINISTER_PERIOD = re.compile(r"(?<![\d\s]\s)(?<!\d)\bMin\.(?=\s+[A-Z])")
+# Spaced initials ("U. A. E.", "J. R. R. Tolkien"): the periods inside the run never end a
+# sentence; the last one may, and the usual rules decide it.
+_SPACED_INITIALS = re.compile(r"\b[A-Z]\.(?=\s[A-Z]\.)")
 
 # Abbreviations that only abbreviate before a number: "No. 5", "p. 55", "Fig. 3", "Rs. 3520"
 # (golden rule 5, clean "He is no. 5", no-clean "Rs. 16720/-", "SEC. 1262"). Elsewhere "no." is
@@ -190,6 +196,9 @@ _DASH_QUOTE_END = re.compile(r"(?<=[-—–])[\"”’']\s+(?=[A-Z])")
 # No space after the period (Pragmatic Segmenter rule 52: "Hello world.Today is Tuesday.Mr.
 # Smith ... bought 1,000.That is a lot.").
 _NO_SPACE = re.compile(r"(?:(?<=[a-z]{2})|(?<=\d,\d{3}))\.(?=[A-Z][a-z])")
+# An unspaced ellipsis glued to the next sentence ("He waited....The door opened."): the
+# ellipsis ends the first, it does not open the second (issue 15).
+_GLUED_ELLIPSIS = re.compile(r"(?<=\w)(?:\.{3,}|…)(?=[\"“‘(]?[A-Z][a-z])")
 _URL_LIKE = re.compile(r"@|://|www\.|\.(?:com|org|net|edu|gov|io)\b", re.IGNORECASE)
 # Full-width and CJK stops are never abbreviations (clean test "Test strange period．Does...").
 _WIDE_STOP = re.compile(r"[．。！？](?=[\"'”’)\]]*\s*\S)")
@@ -239,6 +248,8 @@ def _split_line(line: str) -> list[str]:
             first = False
     pieces = _merge(line, pieces)
     pieces = _split_after_times(line, pieces)
+    pieces = _split_after_postpositive(line, pieces)
+    pieces = _merge_after_units(line, pieces)
     out = [line[p.start : p.end].strip() for p in pieces]
     return [s for s in out if s]
 
@@ -251,6 +262,10 @@ def _mask(line: str, markers: list[re.Match[str]]) -> str:
             chars[index] = _MASK
 
     for match in _TITLE_PERIOD.finditer(line):
+        hide(match.end() - 1)
+    for match in _MINISTER_PERIOD.finditer(line):
+        hide(match.end() - 1)
+    for match in _SPACED_INITIALS.finditer(line):
         hide(match.end() - 1)
     for match in _NUMBER_ABBREVIATION.finditer(line):
         hide(match.end() - 1)
@@ -331,6 +346,8 @@ def _forced_breaks(line: str, masked: str, markers: list[re.Match[str]]) -> set[
         token = line[token_start : token_end if token_end >= 0 else len(line)]
         if not _URL_LIKE.search(token):
             breaks.add(match.end())
+    for match in _GLUED_ELLIPSIS.finditer(line):
+        breaks.add(match.end())
     for match in _WIDE_STOP.finditer(line):
         end = _WIDE_STOP_END.match(line, match.end())
         assert end is not None  # the pattern matches the empty string
@@ -403,6 +420,66 @@ def _split_after_times(line: str, pieces: list[_Piece]) -> list[_Piece]:
             if _AFTER_TIME_SAME_SENTENCE.fullmatch(match.group(1)):
                 continue
             if _LEAD_IN.match(line[start : match.start()]):
+                continue
+            out.append(_Piece(start, match.end(), hard))
+            start, hard = match.end(), True
+        out.append(_Piece(start, piece.end, hard))
+    return out
+
+
+# Abbreviations that close a noun phrase (eras, degrees, units after a number) end the
+# sentence when a new clause follows: a capitalised word and then a lower-case word that is
+# not a function word ("Rome fell in 476 A.D. Odoacer took power.", "He got his Ph.D. Maria
+# was proud.", "The board is 6 ft. Sam cut it."; issue 15). "Add 4 oz. Parmesan and stir"
+# continues ("and"), and so does a short lead-in ("In 476 A.D. Odoacer ...").
+_POSTPOSITIVE = re.compile(
+    r"(?:\b(?:A\.D|B\.C(?:\.E)?|C\.E|Ph\.D|M\.D|M\.A|B\.A|M\.B\.A|B\.Sc|M\.Sc|D\.D\.S)"
+    r"|(?<=\d)\s?(?:ft|lbs?|oz|yds?|mi|in|mins?|hrs?|secs?|sq|kg|km|cm|mm|pts?|gal|qts?))"
+    r"\.\s+(?=[\"'“‘(]?([A-Z][\w'’-]*)\s+([a-z][\w'’-]*))"
+)
+_CONTINUING = re.compile(
+    r"and|or|of|nor|but|in|on|at|to|for|with|from|by|as|than|into|onto|per|plus|minus|de|van"
+    r"|von|da|del|la|le"
+)
+_ERA_LEAD_IN = re.compile(
+    r"^\W*(?:in|by|until|till|before|after|from|around|about|since|during|circa|c\.|ca\.)\b"
+    r"(?:\s+\S+){0,2}\s*$",
+    re.IGNORECASE,
+)
+
+
+_UNIT_END = re.compile(
+    r"(?:\d\s?(?:ft|lbs?|oz|yds?|mi|mins?|hrs?|secs?|kg|pts?|gal|qts?|tsp|tbsp)|\b[Nn]o)\.$"
+)
+_CONTINUED_START = re.compile(r"[\"'“‘(]?[A-Z][\w'’-]*\s+([a-z][\w'’-]*)")
+
+
+def _merge_after_units(line: str, pieces: list[_Piece]) -> list[_Piece]:
+    """Take back a break Punkt made after a unit inside a sentence: "Add 4 oz. Parmesan and
+    stir." (the capitalised word is followed by a function word, so the clause goes on)."""
+    merged: list[_Piece] = []
+    for piece in pieces:
+        if merged:
+            prev = merged[-1]
+            ends_unit = _UNIT_END.search(line[prev.start : prev.end].rstrip())
+            start = _CONTINUED_START.match(line[piece.start : piece.end].lstrip())
+            if ends_unit and start and _CONTINUING.fullmatch(start.group(1)):
+                prev.end = piece.end
+                continue
+        merged.append(piece)
+    return merged
+
+
+def _split_after_postpositive(line: str, pieces: list[_Piece]) -> list[_Piece]:
+    out: list[_Piece] = []
+    for piece in pieces:
+        start, hard = piece.start, piece.hard
+        for match in _POSTPOSITIVE.finditer(line, piece.start, piece.end):
+            if match.end() >= piece.end or _CONTINUING.fullmatch(match.group(2)):
+                continue
+            if _AFTER_TIME_SAME_SENTENCE.fullmatch(match.group(1)):
+                continue
+            if _ERA_LEAD_IN.match(line[start : match.start()]):
                 continue
             out.append(_Piece(start, match.end(), hard))
             start, hard = match.end(), True

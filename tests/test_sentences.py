@@ -470,3 +470,74 @@ def test_golden_rules_gate(shared_dir: Path, stem: str, clean: bool, floor: int)
     result = bench.score(bench.load_cases(path), split_sentences, clean)
     failing = [f.case.rule for f in result.failures]
     assert result.passed >= floor, f"{result.passed}/{result.total}; failing: {failing}"
+
+
+# --- issue 15 -------------------------------------------------------------------------------
+
+
+def test_an_era_that_ends_a_sentence_before_a_capital() -> None:
+    assert split_sentences("Rome fell in 476 A.D. Odoacer took power.") == [
+        "Rome fell in 476 A.D.",
+        "Odoacer took power.",
+    ]
+
+
+def test_an_era_after_a_lead_in_stays_in_its_sentence() -> None:
+    assert split_sentences("In 476 A.D. Odoacer took power.") == ["In 476 A.D. Odoacer took power."]
+
+
+def test_a_degree_that_ends_a_sentence_before_a_capital() -> None:
+    assert split_sentences("He got his Ph.D. Maria was proud.") == [
+        "He got his Ph.D.",
+        "Maria was proud.",
+    ]
+
+
+def test_a_unit_that_ends_a_sentence_before_a_capital() -> None:
+    assert split_sentences("The board is 6 ft. Sam cut it.") == [
+        "The board is 6 ft.",
+        "Sam cut it.",
+    ]
+
+
+def test_am_after_a_full_clause_ends_it_even_before_a_title() -> None:
+    # The issue calls this break false; it is not: "We met at 9 a.m." has its subject and
+    # verb, and "Mr. Jones was late." is a sentence of its own. Golden rule 18 draws the same
+    # line ("He left the bank at 6 P.M. Mr. Smith then went to the store." is two). Only a
+    # lead-in with no clause of its own ("At 9 a.m. Mr. Jones ...") keeps the time.
+    assert split_sentences("We met at 9 a.m. Mr. Jones was late.") == [
+        "We met at 9 a.m.",
+        "Mr. Jones was late.",
+    ]
+    assert split_sentences("At 9 a.m. Mr. Jones was late.") == ["At 9 a.m. Mr. Jones was late."]
+
+
+def test_units_inside_a_sentence_before_a_capital_do_not_end_it() -> None:
+    assert split_sentences("Add 4 oz. Parmesan and stir.") == ["Add 4 oz. Parmesan and stir."]
+    assert split_sentences("Mix 2 lb. Flour and water.") == ["Mix 2 lb. Flour and water."]
+
+
+def test_min_before_a_name_is_minister() -> None:
+    assert split_sentences("Foreign Min. Wang Yi said so.") == ["Foreign Min. Wang Yi said so."]
+
+
+def test_no_before_a_number_inside_a_sentence() -> None:
+    assert split_sentences("He was the no. 1 seed. She was No. 2 in Europe.") == [
+        "He was the no. 1 seed.",
+        "She was No. 2 in Europe.",
+    ]
+
+
+def test_spaced_initials_are_not_split() -> None:
+    assert split_sentences("He flew to the U. A. E. last week.") == [
+        "He flew to the U. A. E. last week."
+    ]
+    assert split_sentences("He flew to the U. A. E. Then he rested.") == [
+        "He flew to the U. A. E.",
+        "Then he rested.",
+    ]
+
+
+def test_an_ellipsis_ends_its_sentence_and_does_not_open_the_next() -> None:
+    assert split_sentences("He waited....The door opened.") == ["He waited....", "The door opened."]
+    assert split_sentences("He paused… Then he left.") == ["He paused…", "Then he left."]
