@@ -21,13 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MissingExtraError
+from .errors import AudioError, MissingExtraError
 
 __all__ = [
     "ASR_SAMPLE_RATE",
     "HeardWord",
     "Transcript",
     "WordErrors",
+    "align",
+    "load_audio",
     "transcribe",
     "word_errors",
     "words_for_scoring",
@@ -132,18 +134,31 @@ def _resampled(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return resampled
 
 
+def load_audio(path: Path) -> np.ndarray:
+    """``path`` (any format ffmpeg reads) as mono float samples at :data:`ASR_SAMPLE_RATE`,
+    ready to cut into sentences by their cues and pass to :func:`transcribe`."""
+    _model()  # the install hint, before PyAV's own import error
+    from faster_whisper import decode_audio
+
+    if not path.is_file():
+        raise AudioError(f"{path} does not exist. Give the path of an audio file.")
+    try:
+        samples: np.ndarray = decode_audio(str(path), sampling_rate=ASR_SAMPLE_RATE)
+    except Exception as exc:  # PyAV raises its own tree for every codec and I/O fault
+        raise AudioError(
+            f"{path} could not be decoded as audio ({type(exc).__name__}). "
+            "Give an MP3, WAV or other audio file."
+        ) from exc
+    return samples
+
+
 def transcribe(audio: Path | np.ndarray, sample_rate: int = ASR_SAMPLE_RATE) -> Transcript:
     """What the recognizer hears in ``audio``: a file (any format ffmpeg reads) or mono
     samples at ``sample_rate`` (float in -1..1, or int16). Deterministic: greedy decoding
     at temperature 0, no carry-over between windows (which invites loops on synthetic
     speech)."""
     model = _model()
-    if isinstance(audio, Path):
-        from faster_whisper import decode_audio
-
-        samples = decode_audio(str(audio), sampling_rate=ASR_SAMPLE_RATE)
-    else:
-        samples = _resampled(audio, sample_rate)
+    samples = load_audio(audio) if isinstance(audio, Path) else _resampled(audio, sample_rate)
     segments, _info = model.transcribe(
         samples,
         language="en",
@@ -216,3 +231,52 @@ def word_errors(reference: str, heard: str, *, reference_normalized: bool = True
     hyp = words_for_scoring(heard)
     subs, dels, ins = _edits(ref, hyp)
     return WordErrors(len(ref), subs, dels, ins)
+
+
+def align(reference: Sequence[str], heard: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """A minimal word alignment of ``heard`` to ``reference`` (Levenshtein, with the path).
+
+    Returns ``(reference index, heard index)`` pairs in order: both set for a match or a
+    substitution, ``(i, None)`` for a reference word not heard, ``(None, j)`` for a heard
+    word the reference does not have. Used to give each sentence of a narration its own
+    errors from one transcript of the whole file. The search keeps to a band around the
+    diagonal (wide enough for the length difference plus 100 words), so an article of a few
+    thousand words aligns in a second or two rather than minutes.
+    """
+    rows, cols = len(reference), len(heard)
+    band = abs(rows - cols) + 100
+    inf = rows + cols + 1
+    # cost[i][j - lo(i)] within the band; moves: 0 diagonal, 1 deletion (up), 2 insertion.
+    cost: list[dict[int, int]] = [{} for _ in range(rows + 1)]
+    move: list[dict[int, int]] = [{} for _ in range(rows + 1)]
+    for j in range(min(cols, band) + 1):
+        cost[0][j], move[0][j] = j, 2
+    for i in range(1, rows + 1):
+        centre = i * cols // rows if rows else 0
+        lo, hi = max(0, centre - band), min(cols, centre + band)
+        prev, row, moves = cost[i - 1], cost[i], move[i]
+        for j in range(lo, hi + 1):
+            best, how = prev.get(j, inf) + 1, 1
+            if j > 0:
+                diag = prev.get(j - 1, inf) + (reference[i - 1] != heard[j - 1])
+                if diag <= best:
+                    best, how = diag, 0
+                left = row.get(j - 1, inf) + 1
+                if left < best:
+                    best, how = left, 2
+            row[j], moves[j] = best, how
+    pairs: list[tuple[int | None, int | None]] = []
+    i, j = rows, cols
+    while i > 0 or j > 0:
+        how = move[i].get(j, 1 if i > 0 else 2) if i > 0 else 2
+        if how == 0:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif how == 1:
+            pairs.append((i - 1, None))
+            i -= 1
+        else:
+            pairs.append((None, j - 1))
+            j -= 1
+    pairs.reverse()
+    return pairs

@@ -16,6 +16,7 @@
     ├── SynthesisError            the engine failed on a chunk
     ├── AudioError                assembling, decoding or encoding failed
     ├── OutputError               the output path cannot be written
+    ├── VerifyError               the narration, heard back, is too far from its script
     └── MissingExtraError         an optional extra (verify, server, dask) is not installed
 
 Third-party exceptions are translated at the boundary that calls the library, with
@@ -40,6 +41,7 @@ __all__ = [
     "OutputError",
     "SourceNotFoundError",
     "SynthesisError",
+    "VerifyError",
     "VoiceError",
 ]
 
@@ -98,6 +100,10 @@ class AudioError(NarratorError):
 
 class OutputError(NarratorError):
     """The output could not be written."""
+
+
+class VerifyError(NarratorError):
+    """The narration, heard back by the recognizer, is too far from its script."""
 
 
 class MissingExtraError(NarratorError):

@@ -120,6 +120,10 @@ class NarrateOptions:
     cache_dir: Path | None = None
     """Where the clip cache lives; ``None`` means the default (see ``narrator cache info``)."""
 
+    respoken: tuple[tuple[str, str], ...] = ()
+    """(sentence key, spoken text) pairs said instead of the normalizer's text: how
+    ``narrate --verify`` re-renders a sentence the voice garbled (see :mod:`narrator.verify`)."""
+
 
 Source = str | Path | Document | Article
 
@@ -212,7 +216,7 @@ def narrate(
     check_writable(out)
     profile = resolve_voice(options)
     cache = ClipCache(options.cache_dir) if options.cache else None
-    script = _script(source, options, stdin, cache)
+    script = _respeak(_script(source, options, stdin, cache), options.respoken)
     article = script.article
     chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
     stats = RenderStats()
@@ -322,6 +326,16 @@ def _script(
     script = make_script(extract(document, rules), options, lexicon=lexicon)
     cache.put_text("scripts", key, json.dumps(dataclasses.asdict(script)))
     return script
+
+
+def _respeak(script: Script, respoken: tuple[tuple[str, str], ...]) -> Script:
+    if not respoken:
+        return script
+    say = dict(respoken)
+    sentences = tuple(
+        dataclasses.replace(s, spoken=say[s.key]) if s.key in say else s for s in script.sentences
+    )
+    return dataclasses.replace(script, sentences=sentences)
 
 
 def _file_digest(path: str) -> str:
