@@ -185,6 +185,11 @@ def _options(**kwargs: Any) -> Any:
 @click.option(
     "--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept."
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Hear the result back and re-render sentences the voice garbled (verify extra).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_errors_to_click
 def narrate(
@@ -210,6 +215,7 @@ def narrate(
     dask_address: str | None,
     no_cache: bool,
     cache_dir: str | None,
+    verify: bool,
     quiet: bool,
 ) -> None:
     """Narrate each ARTICLE (a .txt/.md/.html file, an http(s) URL, or - for stdin) to audio."""
@@ -221,6 +227,8 @@ def narrate(
         raise click.UsageError("Use -o for one article, or -d OUTDIR for several, not both.")
     if batch and (subtitles or chapters):
         raise click.UsageError("--subtitles and --chapters name one file: use them with -o.")
+    if batch and verify:
+        raise click.UsageError("--verify checks one narration: use it with one article and -o.")
     options = _options(
         voice=voice or DEFAULT_VOICE,
         rate=rate,
@@ -250,7 +258,7 @@ def narrate(
                 Path(subtitles) if subtitles else None,
                 Path(chapters) if chapters else None,
             )
-            _narrate_one(articles[0], output, options, executor, quiet, sidecars)
+            _narrate_one(articles[0], output, options, executor, quiet, sidecars, verify)
     finally:
         if executor is not None:
             executor.close()
@@ -272,6 +280,7 @@ def _narrate_one(
     executor: Any,
     quiet: bool,
     sidecars: tuple[Path | None, Path | None],
+    verify: bool = False,
 ) -> None:
     from .pipeline import narrate as run
     from .pipeline import write_sidecars
@@ -282,10 +291,31 @@ def _narrate_one(
             check_writable(extra)
     started = time.monotonic()
     progress = _Progress(quiet, "Narrating")
-    result = run(article, out, options=options, progress=progress, executor=executor)
+    if verify:
+        from .verify import narrate_verified
+
+        checked = narrate_verified(
+            article, out, options=options, narrate_kwargs={"executor": executor}
+        )
+        result = checked.narration
+    else:
+        result = run(article, out, options=options, progress=progress, executor=executor)
     write_sidecars(result, subtitles=sidecars[0], chapters=sidecars[1])
     if not quiet:
         click.echo(_summary(out, result, time.monotonic() - started), err=True)
+    if verify and not quiet:
+        for change in checked.changes:
+            before, after = change.before.wer, change.after.wer
+            what = "kept as it was" if change.how == "kept" else change.how
+            click.echo(
+                f"Heard {before:.0%} wrong, now {after:.0%} ({what}): {change.written}", err=True
+            )
+        click.echo(
+            f"Heard back: word error rate {checked.final.wer:.1%} "
+            f"(first rendering {checked.first.wer:.1%}, {len(checked.changes)} sentences "
+            f"re-rendered).",
+            err=True,
+        )
 
 
 def _narrate_batch(
@@ -354,6 +384,96 @@ def script(
     result = make_script(load_article(article, options), options)
     for sentence in result.sentences:
         click.echo(sentence.text if written else sentence.spoken)
+
+
+@cli.command()
+@click.argument("audio", type=click.Path(dir_okay=False))
+@click.option(
+    "--script",
+    "script_file",
+    type=click.Path(dir_okay=False),
+    help="What was meant: 'narrator script' output, subtitles (.vtt/.srt) or timings (.json).",
+)
+@click.option("--article", metavar="SOURCE", help="The article that was narrated (file or URL).")
+@include_option
+@click.option("--no-title", is_flag=True, help="The narration left out the headline.")
+@lexicon_option
+@input_format_option
+@allow_private_option
+@click.option("--max-wer", type=click.FloatRange(0, 1), help="Fail above this error rate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_errors_to_click
+def check(
+    audio: str,
+    script_file: str | None,
+    article: str | None,
+    parts: tuple[str, ...],
+    no_title: bool,
+    lexicons: tuple[str, ...],
+    input_format: str | None,
+    allow_private_urls: bool,
+    max_wer: float | None,
+    as_json: bool,
+) -> None:
+    """Hear AUDIO back with offline speech recognition and print the word error rate of
+    each sentence and of the whole narration."""
+    from .errors import VerifyError
+    from .verify import check_audio, lines_of, read_script
+
+    if (script_file is None) == (article is None):
+        raise click.UsageError(
+            "Say what AUDIO should say: give --script FILE or --article SOURCE (one of them)."
+        )
+    if script_file is not None:
+        lines = read_script(Path(script_file))
+    else:
+        from .pipeline import load_article, make_script
+
+        options = _options(
+            parts=parts,
+            include_title=not no_title,
+            lexicons=lexicons,
+            input_format=input_format,
+            allow_private_urls=allow_private_urls,
+        )
+        assert article is not None
+        lines = lines_of(make_script(load_article(article, options), options))
+    result = check_audio(Path(audio), lines)
+    total = result.errors
+    if as_json:
+        body = {
+            "wer": total.wer,
+            "reference_words": total.reference_words,
+            "errors": total.errors,
+            "sentences": [
+                {
+                    "key": s.line.key,
+                    "text": s.line.written,
+                    "spoken": s.line.spoken,
+                    "heard": s.heard,
+                    "wer": s.errors.wer,
+                    "substitutions": s.errors.substitutions,
+                    "deletions": s.errors.deletions,
+                    "insertions": s.errors.insertions,
+                }
+                for s in result.sentences
+            ],
+        }
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        for s in result.sentences:
+            click.echo(f"{s.errors.wer:6.1%}  {s.line.written}")
+            if s.errors.errors:
+                click.echo(f"        heard: {s.heard}")
+        click.echo(
+            f"Word error rate {total.wer:.1%}: {total.errors} errors in "
+            f"{total.reference_words} words, {len(result.sentences)} sentences."
+        )
+    if max_wer is not None and total.wer > max_wer:
+        raise VerifyError(
+            f"{audio} was heard with a word error rate of {total.wer:.1%}, above "
+            f"--max-wer {max_wer:.1%}; listen to the sentences listed above."
+        )
 
 
 @cli.command()

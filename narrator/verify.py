@@ -257,7 +257,8 @@ class Verified:
     """The finished narration."""
 
     first: Check
-    """How the first rendering was heard."""
+    """How the first rendering was heard (sentences heard far worse than the rest are
+    heard a second time, from their own stretch of audio, and the better hearing counts)."""
 
     final: Check
     """How the finished file is heard: the first check, with the re-rendered sentences
@@ -302,6 +303,19 @@ def narrate_verified(
     lines = lines_of(narration.script)
     first = check_audio(output, lines)
     best = {s.line.key: s for s in first.sentences}
+    suspects = outliers(first)
+    if suspects:
+        # Hear each suspect again from its own stretch of audio: a whole-file transcript
+        # now and then drops or garbles a stretch the voice said well, and re-rendering
+        # then would change nothing.
+        samples = load_audio(output)
+        cues = {c.key: c for c in narration.cues}
+        for suspect in suspects:
+            if suspect.line.key in cues:
+                again = _heard_in(samples, cues[suspect.line.key], suspect.line)
+                if again.errors.wer < suspect.errors.wer:
+                    best[suspect.line.key] = again
+        first = replace(first, sentences=tuple(best[s.line.key] for s in first.sentences))
     bad = {s.line.key: s for s in outliers(first)}
     if not bad:
         return Verified(narration, first, first, ())
