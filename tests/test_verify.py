@@ -5,6 +5,8 @@ re-rendering a sentence the voice dropped words from."""
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +17,7 @@ from narrator.asr import align, words_for_scoring
 from narrator.cli import cli
 from narrator.engines.piper import PiperEngine
 from narrator.errors import InputError
+from narrator.feed.config import FeedConfigError, load_config
 from narrator.models import Clip, VoiceProfile
 from narrator.verify import (
     ScriptLine,
@@ -173,12 +176,9 @@ class StumblingPiper(PiperEngine):
         return super().synthesize(text.rsplit(",", 1)[-1])
 
 
-@pytest.mark.slow
-def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stumbling_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from narrator.engines import register_engine
-    from narrator.pipeline import NarrateOptions
 
     register_engine("stumbling", StumblingPiper)
     voices = tmp_path / "voices"
@@ -187,6 +187,15 @@ def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
         'name = "stumbling"\nengine = "stumbling"\nmodel = "en_US-joe-medium"\n'
     )
     monkeypatch.setenv("NARRATOR_VOICES", str(voices))
+    return "stumbling"
+
+
+@pytest.mark.slow
+def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
+    tmp_path: Path, stumbling_voice: str
+) -> None:
+    from narrator.pipeline import NarrateOptions
+
     article = tmp_path / "plan.md"
     article.write_text(
         "The council met on Tuesday and approved the budget. "
@@ -195,7 +204,9 @@ def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
         encoding="utf-8",
     )
     out = tmp_path / "plan.mp3"
-    options = NarrateOptions(voice="stumbling", cache_dir=tmp_path / "cache", include_title=False)
+    options = NarrateOptions(
+        voice=stumbling_voice, cache_dir=tmp_path / "cache", include_title=False
+    )
     verified = narrate_verified(article, out, options=options)
     assert [c.how for c in verified.changes] == ["said in shorter phrases"]
     change = verified.changes[0]
@@ -205,3 +216,81 @@ def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
     # The finished file says the whole sentence now, as a fresh check hears it.
     again = check_audio(out, lines_of(verified.narration.script))
     assert again.wer <= 0.1, again.transcript
+
+
+FEED_TOML = """\
+title = "Verify Show"
+description = "Articles, read aloud and heard back."
+author = "Verify Desk"
+language = "en"
+category = "News"
+artwork = "cover.png"
+base_url = "https://example.com/show"
+max_wer = MAX
+
+[owner]
+name = "Ed Itor"
+email = "editor@example.com"
+"""
+
+
+def _feed_config(folder: Path, max_wer: str) -> Path:
+    width = 1400
+    row = b"\x00" + b"\x20\x60\xa0" * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, width, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * width, 9))
+        + chunk(b"IEND", b"")
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cover.png").write_bytes(png)
+    path = folder / "feed.toml"
+    path.write_text(FEED_TOML.replace("MAX", max_wer), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", '"5%"', "true"])
+def test_feed_max_wer_must_be_a_rate(tmp_path: Path, value: str) -> None:
+    with pytest.raises(FeedConfigError, match="max_wer must be a word error rate from 0 to 1"):
+        load_config(_feed_config(tmp_path, value))
+    assert load_config(_feed_config(tmp_path / "ok", "0.05")).max_wer == 0.05
+
+
+@pytest.mark.slow
+def test_feed_refuses_an_episode_heard_above_max_wer_and_keeps_the_wer_of_the_rest(
+    tmp_path: Path, stumbling_voice: str
+) -> None:
+    from narrator.feed import build_feed
+    from narrator.pipeline import NarrateOptions
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "clear.md").write_text(
+        "# The library opens\n\nThe new library opens on Monday morning.\n", encoding="utf-8"
+    )
+    (articles / "garbled.md").write_text(
+        "# The bridge plan\n\nThe plan, which the mayor announced in the morning and defended "
+        "at length in the evening, will cost the city a lot.\n",
+        encoding="utf-8",
+    )
+    config = load_config(_feed_config(tmp_path / "show", "0.2"))
+    site = tmp_path / "site"
+    warnings: list[str] = []
+    options = NarrateOptions(voice=stumbling_voice, cache_dir=tmp_path / "cache")
+    result = build_feed(articles, config, site, options=options, warn=warnings.append)
+    assert [e.title for e in result.episodes] == ["The library opens"]
+    assert len(warnings) == 1 and "garbled.md" in warnings[0]
+    assert "above max_wer 20.0% in feed.toml" in warnings[0]
+    from narrator.feed.config import STATE_FILE
+
+    state = json.loads((site / STATE_FILE).read_text())
+    stored = [e["wer"] for e in state["episodes"].values()]
+    assert len(stored) == 1 and 0 <= stored[0] <= 0.2
+    assert len(list(site.rglob("*.mp3"))) == 1

@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ..encode import atomic_write
-from ..errors import AudioError, InputError, NarratorError, OutputError
-from ..models import Article
+from ..errors import AudioError, InputError, NarratorError, OutputError, VerifyError
+from ..models import Article, Narration
 from ..timing import chapters_json, to_webvtt
 from .config import (
     EPISODES_DIR,
@@ -151,6 +151,7 @@ class _Episode:
     chapters: str | None
     audio_bytes: int
     duration_s: int
+    wer: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -317,7 +318,9 @@ def _build(
     for number, entry in enumerate(entries, 1):
         old = previous.get(entry.guid)
         try:
-            episode, result = _episode(entry, old, out_dir, options, number, len(entries), progress)
+            episode, result = _episode(
+                entry, old, out_dir, options, number, len(entries), progress, config.max_wer
+            )
         except NarratorError as exc:
             kept = old is not None and _files_intact(out_dir, old)
             skipped.append(SkippedArticle(entry.label, str(exc), kept))
@@ -360,6 +363,7 @@ def _episode(
     number: int,
     total: int,
     progress: ProgressFn | None,
+    max_wer: float | None = None,
 ) -> tuple[_Episode, EpisodeResult]:
     """Read one article and reuse its episode when nothing changed, else narrate it anew."""
     from ..pipeline import narrate
@@ -399,6 +403,7 @@ def _episode(
     stem = f"{_slug(title)}-{key[:10]}"
     audio = f"{EPISODES_DIR}/{stem}.mp3"
     narration = narrate(article, out_dir / audio, options=options)
+    wer = _heard_wer(narration, out_dir / audio, max_wer)
     transcript = f"{EPISODES_DIR}/{stem}.vtt"
     _write_if_changed(out_dir / transcript, to_webvtt(narration.cues).encode())
     chapters: str | None = None
@@ -418,12 +423,30 @@ def _episode(
         chapters=chapters,
         audio_bytes=(out_dir / audio).stat().st_size,
         duration_s=round(_decoded_seconds(out_dir / audio)),
+        wer=wer,
     )
     status = "updated" if old is not None else "new"
     result = EpisodeResult(
         entry.guid, title, out_dir / audio, status, narration.rendered, narration.cached
     )
     return episode, result
+
+
+def _heard_wer(narration: Narration, audio: Path, max_wer: float | None) -> float | None:
+    """The episode's word error rate heard back when feed.toml sets max_wer; refuses
+    (VerifyError, so the build skips it) an episode heard worse than that."""
+    if max_wer is None:
+        return None
+    from ..verify import check_audio, lines_of
+
+    wer = check_audio(audio, lines_of(narration.script)).wer
+    if wer > max_wer:
+        audio.unlink(missing_ok=True)
+        raise VerifyError(
+            f"the narration was heard with a word error rate of {wer:.1%}, above max_wer "
+            f"{max_wer:.1%} in feed.toml; check it with 'narrator check'."
+        )
+    return round(wer, 4)
 
 
 def _now() -> float:

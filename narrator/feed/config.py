@@ -127,6 +127,11 @@ class FeedConfig:
     """Open each episode with "<headline>, by <byline>, from <site>, <date>" instead of the
     bare headline."""
 
+    max_wer: float | None = None
+    """When set, each new episode is heard back by the offline recognizer (the ``verify``
+    extra), its word error rate is kept in the state file, and an episode heard worse than
+    this (0.05 for 5 %) is not published: its previous version, if any, stays."""
+
     @property
     def feed_url(self) -> str:
         """The URL ``feed.xml`` will be served from."""
@@ -139,7 +144,16 @@ class FeedConfig:
 
 
 _REQUIRED = ("title", "description", "author", "language", "category", "artwork", "base_url")
-_OPTIONAL = ("subcategory", "explicit", "link", "locked", "owner", "disclosure", "intro")
+_OPTIONAL = (
+    "subcategory",
+    "explicit",
+    "link",
+    "locked",
+    "owner",
+    "disclosure",
+    "intro",
+    "max_wer",
+)
 
 
 def load_config(path: Path) -> FeedConfig:
@@ -235,6 +249,15 @@ def load_config(path: Path) -> FeedConfig:
         artwork = path.parent / artwork
     _check_artwork(path, artwork)
 
+    max_wer = data.get("max_wer")
+    if max_wer is not None and (
+        isinstance(max_wer, bool) or not isinstance(max_wer, int | float) or not 0 <= max_wer <= 1
+    ):
+        raise FeedConfigError(
+            f"{path}: max_wer must be a word error rate from 0 to 1 (0.05 for 5 %), "
+            f"not {max_wer!r}."
+        )
+
     return FeedConfig(
         title=title,
         description=description,
@@ -251,6 +274,7 @@ def load_config(path: Path) -> FeedConfig:
         locked=flag("locked", True),
         disclosure=flag("disclosure", True),
         intro=flag("intro", False),
+        max_wer=None if max_wer is None else float(max_wer),
     )
 
 
