@@ -60,7 +60,17 @@ class ScriptLine:
     """The sentence as written (the spoken form when only that is known)."""
 
     spoken: str
-    """What the voice was asked to say: the reference the recognizer is scored against."""
+    """What the voice was asked to say (pronunciation respellings included: "Madooro")."""
+
+    reference: str = ""
+    """What a listener should hear, as words: the written sentence normalized without the
+    pronunciation lexicon, whose respellings ("Madooro" for "Maduro") are sounds, not the
+    words a recognizer writes. Empty when only the spoken form is known."""
+
+    @property
+    def target(self) -> str:
+        """The words the recognizer is scored against."""
+        return self.reference or self.spoken
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ def check_audio(audio: Path, lines: Sequence[ScriptLine]) -> Check:
     reference: list[str] = []
     owner: list[int] = []
     for number, line in enumerate(lines):
-        for token in words_for_scoring(line.spoken, normalized=True):
+        for token in words_for_scoring(line.target, normalized=True):
             reference.append(token)
             owner.append(number)
     counts = [[0, 0, 0, 0] for _ in lines]  # reference words, subs, dels, ins
@@ -216,7 +226,7 @@ def read_script(path: Path) -> list[ScriptLine]:
     if not written:
         raise InputError(f"{path} holds no sentences to check against.")
     lexicon = Lexicon.default()
-    return [ScriptLine(key, w, normalize(w, lexicon=lexicon)) for key, w in written]
+    return [ScriptLine(key, w, normalize(w, lexicon=lexicon), normalize(w)) for key, w in written]
 
 
 def _srt_as_vtt(text: str) -> str:
@@ -225,7 +235,9 @@ def _srt_as_vtt(text: str) -> str:
 
 def lines_of(script: Script) -> list[ScriptLine]:
     """The script's sentences as :class:`ScriptLine` s."""
-    return [ScriptLine(s.key, s.text, s.spoken) for s in script.sentences]
+    from .normalize import normalize
+
+    return [ScriptLine(s.key, s.text, s.spoken, normalize(s.text)) for s in script.sentences]
 
 
 @dataclass(frozen=True)
@@ -276,7 +288,7 @@ def _heard_in(samples: Any, cue: Cue, line: ScriptLine) -> SentenceCheck:
     lo = max(0, (cue.start_ms - margin) * ASR_SAMPLE_RATE // 1000)
     hi = (cue.end_ms + margin) * ASR_SAMPLE_RATE // 1000
     heard = transcribe(samples[lo:hi]).text
-    return SentenceCheck(line, " ".join(words_for_scoring(heard)), word_errors(line.spoken, heard))
+    return SentenceCheck(line, " ".join(words_for_scoring(heard)), word_errors(line.target, heard))
 
 
 def narrate_verified(

@@ -76,7 +76,7 @@ def test_read_script_from_each_kind_of_file(tmp_path: Path) -> None:
     ]
     timings = tmp_path / "t.json"
     timings.write_text(json.dumps({"version": 1, "sentences": [{"key": "k", "text": "At 5 p.m."}]}))
-    assert read_script(timings) == [ScriptLine("k", "At 5 p.m.", "At five PM.")]
+    assert read_script(timings) == [ScriptLine("k", "At 5 p.m.", "At five PM.", "At five PM.")]
 
 
 def test_read_script_says_what_is_wrong(tmp_path: Path) -> None:
