@@ -72,7 +72,12 @@ def test_read_script_from_each_kind_of_file(tmp_path: Path) -> None:
     vtt = tmp_path / "a.vtt"
     vtt.write_text("WEBVTT\n\ns1\n00:00.000 --> 00:01.500\nDr. Ortiz paid $5.\n", encoding="utf-8")
     assert read_script(vtt) == [
-        ScriptLine("s1", "Dr. Ortiz paid $5.", "Doctor Ortiz paid five dollars.")
+        ScriptLine(
+            "s1",
+            "Dr. Ortiz paid $5.",
+            "Doctor Ortiz paid five dollars.",
+            "Doctor Ortiz paid five dollars.",
+        )
     ]
     timings = tmp_path / "t.json"
     timings.write_text(json.dumps({"version": 1, "sentences": [{"key": "k", "text": "At 5 p.m."}]}))
