@@ -52,6 +52,13 @@ def test_spaced_ranges(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
 
 
+def test_clock_time_ranges() -> None:
+    assert (
+        normalize("Open 9:30-11:00 on weekdays.")
+        == "Open nine thirty to eleven o'clock on weekdays."
+    )
+
+
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [

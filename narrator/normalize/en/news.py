@@ -332,6 +332,8 @@ def _resolution(match: _Match) -> str:
 
 # --- ranges, phone numbers and a few codes -------------------------------------------------
 
+# "9:30-11:00": a range of clock times; the time rule reads each side.
+_CLOCK_RANGE_RE = re.compile(r"(?<=\d:\d\d)\s?[-–]\s?(?=\d{1,2}:\d\d(?!\d))")
 _PERCENT_RANGE_RE = re.compile(rf"(?<![\w.,])(?P<a>{_N})\s?%\s?[-–]\s?(?P<b>{_N})\s?%")
 # A seven-digit North American number: "867-5309", "555-0100". Three then four digits with a
 # hyphen is almost never a range in news copy ("200-5000" would be written "200 to 5,000").
@@ -419,6 +421,7 @@ def news(text: str, _read: bool) -> str:
     text = _EMERGENCY_RE.sub(lambda m: digits(m["n"]), text)
     text = _UK_PHONE_RE.sub(lambda m: ", ".join(digits(g) for g in m.groups()), text)
     text = _LOCAL_PHONE_RE.sub(_local_phone, text)
+    text = _CLOCK_RANGE_RE.sub(" to ", text)
     text = _PERCENT_RANGE_RE.sub(
         lambda m: f"{_amount(m['a'])} percent to {_amount(m['b'])} percent", text
     )
