@@ -2,7 +2,8 @@
 
 Narrates three texts with the default voice, hears each file back with the offline
 recognizer (``narrator.asr``, Whisper tiny.en) and scores it against its script after
-narrator's own normalization (``narrator.verify.check_audio``). Then narrates each again
+narrator's own normalization (``narrator.verify.check_audio``, heard in windows of whole
+sentences by their cues). Then narrates each again
 with ``--verify`` (``narrator.verify.narrate_verified``) and hears the finished file
 afresh, so both figures are measured the same way in the same run. The texts: the shared
 seed article (read from ``../shared``, never copied), narrator's bundled
@@ -69,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             plain_out = work / f"{name}.plain.mp3"
             narration = narrate(path, plain_out, options=options)
-            plain = check_audio(plain_out, lines_of(narration.script))
+            plain = check_audio(plain_out, lines_of(narration.script, narration.cues))
             plain_seconds = time.perf_counter() - began
             began = time.perf_counter()
             verified_out = work / f"{name}.verified.mp3"
             verified = narrate_verified(path, verified_out, options=options)
-            fresh = check_audio(verified_out, lines_of(verified.narration.script))
+            final = verified.narration
+            fresh = check_audio(verified_out, lines_of(final.script, final.cues))
             verify_seconds = time.perf_counter() - began
             changed = sum(c.how != "kept" for c in verified.changes)
             print(

@@ -67,6 +67,12 @@ class ScriptLine:
     pronunciation lexicon, whose respellings ("Madooro" for "Maduro") are sounds, not the
     words a recognizer writes. Empty when only the spoken form is known."""
 
+    start_ms: int | None = None
+    """When the sentence starts in the audio, if known (subtitles, timings, cues)."""
+
+    end_ms: int | None = None
+    """When it ends, if known."""
+
     @property
     def target(self) -> str:
         """The words the recognizer is scored against."""
@@ -114,16 +120,17 @@ class Check:
 def check_audio(audio: Path, lines: Sequence[ScriptLine]) -> Check:
     """Hear ``audio`` (any file ffmpeg decodes) and score each of ``lines`` against it.
 
-    The file is transcribed once; its words are aligned to the script's words, and each
+    The file is transcribed (in windows of whole sentences when every line has its times,
+    else in one pass); the heard words are aligned to the script's words, and each
     sentence counts the edits that fall on its own words (a heard word between two
     sentences counts for the one before). Raises :class:`MissingExtraError` without the
     ``verify`` extra.
     """
-    transcript = transcribe(audio)
+    text = _hear(audio, lines)
     # The recognizer writes "$4.5 million" and "October 21" where the voice said words:
     # normalize what it wrote as running text (word by word, "$4" ".5" and "21" would lose
     # their context) and score the words that come out.
-    heard = words_for_scoring(transcript.text)
+    heard = words_for_scoring(text)
     reference: list[str] = []
     owner: list[int] = []
     for number, line in enumerate(lines):
@@ -152,7 +159,37 @@ def check_audio(audio: Path, lines: Sequence[ScriptLine]) -> Check:
         SentenceCheck(line, " ".join(heard_by_line[n]), WordErrors(*counts[n]))
         for n, line in enumerate(lines)
     ]
-    return Check(sentences=tuple(sentences), transcript=transcript.text)
+    return Check(sentences=tuple(sentences), transcript=text)
+
+
+_WINDOW_MS = 24_000
+_MARGIN_MS = 150
+
+
+def _hear(audio: Path, lines: Sequence[ScriptLine]) -> str:
+    """The transcript of ``audio``. With sentence times, each window of whole sentences up
+    to 24 s is heard on its own: over a long file Whisper's own 30 s windows cut words in
+    two and now and then skip a stretch (a narration of the seed lost a whole sentence
+    that way), which no voice fault explains."""
+    timed = [(line.start_ms, line.end_ms) for line in lines]
+    if not lines or any(a is None or b is None for a, b in timed):
+        return transcribe(audio).text
+    from .asr import ASR_SAMPLE_RATE, load_audio
+
+    samples = load_audio(audio)
+    windows: list[tuple[int, int]] = []
+    for start, end in timed:
+        assert start is not None and end is not None
+        if windows and end - windows[-1][0] <= _WINDOW_MS:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    texts = []
+    for start, end in windows:
+        lo = max(0, (start - _MARGIN_MS) * ASR_SAMPLE_RATE // 1000)
+        hi = (end + _MARGIN_MS) * ASR_SAMPLE_RATE // 1000
+        texts.append(transcribe(samples[lo:hi]).text)
+    return " ".join(t for t in texts if t)
 
 
 def outliers(check: Check, *, floor: float = 0.34, factor: float = 3.0) -> list[SentenceCheck]:
@@ -206,11 +243,14 @@ def read_script(path: Path) -> list[ScriptLine]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read the script {path}: {exc}. Check the path.") from exc
     suffix = path.suffix.lower()
-    written: list[tuple[str, str]] = []
+    written: list[tuple[str, str, int | None, int | None]] = []
     if suffix == ".json":
         try:
             data = json.loads(text)
-            written = [(str(s["key"]), str(s["text"])) for s in data["sentences"]]
+            written = [
+                (str(s["key"]), str(s["text"]), _ms(s.get("start_ms")), _ms(s.get("end_ms")))
+                for s in data["sentences"]
+            ]
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(
                 f"{path} is not a narrator timings file (JSON with 'sentences'): {exc}."
@@ -219,25 +259,36 @@ def read_script(path: Path) -> list[ScriptLine]:
         from .timing import parse_webvtt
 
         body = text if suffix == ".vtt" else _srt_as_vtt(text)
-        written = [(c.key, c.text) for c in parse_webvtt(body)]
+        written = [(c.key, c.text, c.start_ms, c.end_ms) for c in parse_webvtt(body)]
     else:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return [ScriptLine(str(i), line, line) for i, line in enumerate(lines, start=1)]
     if not written:
         raise InputError(f"{path} holds no sentences to check against.")
     lexicon = Lexicon.default()
-    return [ScriptLine(key, w, normalize(w, lexicon=lexicon), normalize(w)) for key, w in written]
+    return [
+        ScriptLine(key, w, normalize(w, lexicon=lexicon), normalize(w), start, end)
+        for key, w, start, end in written
+    ]
+
+
+def _ms(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _srt_as_vtt(text: str) -> str:
     return "WEBVTT\n\n" + re.sub(r"(\d\d:\d\d:\d\d),(\d\d\d)", r"\1.\2", text)
 
 
-def lines_of(script: Script) -> list[ScriptLine]:
-    """The script's sentences as :class:`ScriptLine` s."""
+def lines_of(script: Script, cues: Sequence[Cue] = ()) -> list[ScriptLine]:
+    """The script's sentences as :class:`ScriptLine` s, timed by ``cues`` when given."""
     from .normalize import normalize
 
-    return [ScriptLine(s.key, s.text, s.spoken, normalize(s.text)) for s in script.sentences]
+    times = {c.key: (c.start_ms, c.end_ms) for c in cues}
+    return [
+        ScriptLine(s.key, s.text, s.spoken, normalize(s.text), *times.get(s.key, (None, None)))
+        for s in script.sentences
+    ]
 
 
 @dataclass(frozen=True)
@@ -312,7 +363,7 @@ def narrate_verified(
     kwargs = dict(narrate_kwargs or {})
     kwargs.pop("options", None)
     narration = narrate(source, output, options=options, **kwargs)
-    lines = lines_of(narration.script)
+    lines = lines_of(narration.script, narration.cues)
     first = check_audio(output, lines)
     best = {s.line.key: s for s in first.sentences}
     suspects = outliers(first)

@@ -4,6 +4,7 @@ re-rendering a sentence the voice dropped words from."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 import zlib
@@ -77,6 +78,8 @@ def test_read_script_from_each_kind_of_file(tmp_path: Path) -> None:
             "Dr. Ortiz paid $5.",
             "Doctor Ortiz paid five dollars.",
             "Doctor Ortiz paid five dollars.",
+            0,
+            1500,
         )
     ]
     timings = tmp_path / "t.json"
@@ -114,7 +117,7 @@ def narrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list
     article.write_text(ARTICLE, encoding="utf-8")
     out = folder / "library.mp3"
     narration = narrate(article, out, options=NarrateOptions(cache_dir=folder / "cache"))
-    return article, out, lines_of(narration.script)
+    return article, out, lines_of(narration.script, narration.cues)
 
 
 @pytest.mark.slow
@@ -135,7 +138,8 @@ def test_a_sentence_the_audio_does_not_say_stands_out(
     narrated: tuple[Path, Path, list[ScriptLine]],
 ) -> None:
     _article, audio, lines = narrated
-    wrong = ScriptLine("x", "Seven green bottles.", "Seven green bottles hang on the old wall.")
+    said = "Seven green bottles hang on the old wall."
+    wrong = dataclasses.replace(lines[2], key="x", written=said, spoken=said, reference="")
     result = check_audio(audio, [*lines[:2], wrong, *lines[3:]])
     by_key = {s.line.key: s for s in result.sentences}
     assert by_key["x"].errors.wer >= 0.6
@@ -219,7 +223,7 @@ def test_verify_rerenders_a_dropped_sentence_in_shorter_phrases(
     assert change.before.wer >= 0.4 and change.after.wer <= 0.15
     assert verified.final.wer < verified.first.wer
     # The finished file says the whole sentence now, as a fresh check hears it.
-    again = check_audio(out, lines_of(verified.narration.script))
+    again = check_audio(out, lines_of(verified.narration.script, verified.narration.cues))
     assert again.wer <= 0.1, again.transcript
 
 
