@@ -46,7 +46,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
@@ -409,7 +409,9 @@ def _heading_like(block: Block) -> bool:
 
 
 def filter_blocks(
-    blocks: Sequence[Block], rules: Rules | None = None
+    blocks: Sequence[Block],
+    rules: Rules | None = None,
+    protect: Callable[[Block], bool] | None = None,
 ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
     """Drop page chrome from ``blocks`` and label side sections; return (kept, dropped).
 
@@ -417,6 +419,9 @@ def filter_blocks(
     their ``part`` comes from the section they sit in, unless the block already carries a
     part other than ``body`` (an extractor that knows better wins). Every dropped block is
     returned with the rule that dropped it, in document order.
+
+    ``protect`` says which blocks are known story text (the page-dump line model's
+    verdict): a dropping or side section ends at such a block instead of swallowing it.
     """
     rules = rules if rules is not None else builtin_rules()
     hits = [rules.match(b.text) for b in blocks]
@@ -462,7 +467,9 @@ def filter_blocks(
                 kept.append((index, replace(block, kind=kind, level=0, part=hit.part), False))
             continue
         if dropping is not None:
-            if dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose):
+            if (
+                dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose)
+            ) or (protect is not None and protect(block)):
                 dropping, part = None, resume
             else:
                 dropped[index] = _dropped(
@@ -472,7 +479,11 @@ def filter_blocks(
         if index in reasons:
             dropped[index] = _dropped(block, *reasons[index])
             continue
-        if side and side.ends_before_prose and is_prose(block.text, side.ends_before_prose):
+        if side and (
+            (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
+            # A site file's box is the publisher's own layout, stronger evidence than prose.
+            or (protect is not None and not side.name.startswith("site:") and protect(block))
+        ):
             # The story after a summary box that has no "Full story" marker.
             side, part = None, "body"
         kept.append((index, block if block.part != "body" else replace(block, part=part), False))
