@@ -61,6 +61,7 @@ __all__ = [
     "Rule",
     "Rules",
     "Scope",
+    "authored_prose",
     "builtin_rules",
     "filter_blocks",
     "fold",
@@ -412,6 +413,7 @@ def filter_blocks(
     blocks: Sequence[Block],
     rules: Rules | None = None,
     protect: Callable[[Block], bool] | None = None,
+    site_boxes_hold: bool = False,
 ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
     """Drop page chrome from ``blocks`` and label side sections; return (kept, dropped).
 
@@ -421,7 +423,10 @@ def filter_blocks(
     returned with the rule that dropped it, in document order.
 
     ``protect`` says which blocks are known story text (the page-dump line model's
-    verdict): a dropping or side section ends at such a block instead of swallowing it.
+    verdict, or long prose in an author's own Markdown): a dropping or side section ends at
+    such a block instead of swallowing it. With ``site_boxes_hold``, the side sections a
+    site file opens (``site:`` rules) are exempt: on that publisher's page dump, its own
+    box layout is stronger evidence than prose.
     """
     rules = rules if rules is not None else builtin_rules()
     hits = [rules.match(b.text) for b in blocks]
@@ -441,9 +446,11 @@ def filter_blocks(
     dropping: Rule | None = None
     resume = "body"
     side: Rule | None = None  # the rule that opened the current side part
+    opened_at = -2  # the index of the heading that opened the current section
     for index, block in enumerate(blocks):
         start, hit = starts[index], hits[index]
         if start is not None:
+            opened_at = index
             if start.part == DROP:
                 if dropping is None:
                     resume = part
@@ -467,9 +474,14 @@ def filter_blocks(
                 kept.append((index, replace(block, kind=kind, level=0, part=hit.part), False))
             continue
         if dropping is not None:
-            if (
+            guarded = protect is not None and protect(block)
+            if guarded and opened_at == index - 1:
+                # The "section" is a subhead over prose: the heading is the story's own.
+                del dropped[opened_at]
+                kept.append((opened_at, replace(blocks[opened_at], part=resume), False))
+            if guarded or (
                 dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose)
-            ) or (protect is not None and protect(block)):
+            ):
                 dropping, part = None, resume
             else:
                 dropped[index] = _dropped(
@@ -479,10 +491,18 @@ def filter_blocks(
         if index in reasons:
             dropped[index] = _dropped(block, *reasons[index])
             continue
+        guarded = (
+            side is not None
+            and protect is not None
+            and not (site_boxes_hold and side.name.startswith("site:"))
+            and protect(block)
+        )
+        if guarded and kept and kept[-1][0] == opened_at == index - 1:
+            # A subhead over prose, not a box: it stays with the story.
+            at, heading, _ = kept[-1]
+            kept[-1] = (at, replace(heading, part="body"), False)
         if side and (
-            (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
-            # A site file's box is the publisher's own layout, stronger evidence than prose.
-            or (protect is not None and not side.name.startswith("site:") and protect(block))
+            guarded or (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
         ):
             # The story after a summary box that has no "Full story" marker.
             side, part = None, "body"
@@ -670,3 +690,16 @@ def require_story(kept: Sequence[Block], dropped: Sequence[DroppedBlock], source
         f'If that text is the article, switch the rule off with disable = ["rule name"] '
         f"in a rule file in {user_rules_dir()}."
     )
+
+
+_AUTHORED_PROSE_WORDS = 20
+
+
+def authored_prose(block: Block) -> bool:
+    """Whether ``block`` is a paragraph of prose (for :func:`filter_blocks`' ``protect``).
+
+    In a document someone wrote (Markdown, plain text), a subhead over prose heads the
+    author's own section, whatever it is called ("Analysis", "Comments", "Key points"):
+    a section rule ends at the first such paragraph instead of swallowing it.
+    """
+    return block.kind is BlockKind.PARAGRAPH and is_prose(block.text, _AUTHORED_PROSE_WORDS)

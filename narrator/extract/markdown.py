@@ -20,7 +20,15 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from narrator.extract.chrome import Rules, filter_blocks, fold, load_rules, require_story, shorten
+from narrator.extract.chrome import (
+    Rules,
+    authored_prose,
+    filter_blocks,
+    fold,
+    load_rules,
+    require_story,
+    shorten,
+)
 from narrator.extract.text import clean_text, parse_date, take_meta
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
@@ -101,7 +109,7 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
     byline, date = _text_value(meta, "byline"), _date_value(meta)
     found_byline, found_date, blocks, taken = take_meta(blocks)
     dropped += taken
-    kept, chrome = filter_blocks(blocks, rules)
+    kept, chrome = filter_blocks(blocks, rules, protect=authored_prose)
     dropped += chrome
     require_story(kept, dropped, document.source)
     return Article(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from narrator.extract.chrome import (
     Rules,
+    authored_prose,
     filter_blocks,
     is_prose,
     load_rules,
@@ -113,11 +114,11 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
         byline, date, blocks, meta = take_meta(blocks, below)
         dropped += meta
     if page is None:
-        kept, chrome = filter_blocks(blocks, rules)
+        kept, chrome = filter_blocks(blocks, rules, protect=authored_prose)
     else:
         # Rules may drop chrome lines and widgets or label a side part, but no section may
         # swallow (or relabel) story prose the model vouches for.
-        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story)
+        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story, site_boxes_hold=True)
         kept, chrome = page.drop_not_story(kept, chrome)
     dropped += chrome
     require_story(kept, dropped, document.source)
