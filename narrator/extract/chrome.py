@@ -7,6 +7,8 @@ of :class:`Rule` s, shipped in ``narrator/extract/rules/`` and added by users in
 ``$XDG_CONFIG_HOME/narrator/rules/`` (or passed explicitly). A rule file looks like::
 
     disable = ["chrome:share-row"]          # optional: switch off rules loaded earlier
+    applies_to = ["SAN provides"]           # optional (site files): only on documents
+                                            # showing one of these texts
 
     [[rule]]
     name = "chrome:advertisement"           # shown by `narrator extract --explain`
@@ -150,6 +152,10 @@ class Rule:
     source: str = ""
     """The file the rule was read from."""
 
+    signature: tuple[str, ...] = ()
+    """Folded texts of which one must occur in a document for the rule to apply there (its
+    file's ``applies_to``, for a site file); empty: it applies everywhere."""
+
     _regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -193,6 +199,18 @@ class Rules:
         object.__setattr__(
             self, "_sections", tuple(r for r in self.rules if r.scope is Scope.SECTION_START)
         )
+
+    def for_text(self, text: str) -> Rules:
+        """These rules without the site rules whose site ``text`` does not show."""
+        if not any(r.signature for r in self.rules):
+            return self
+        folded = fold(text).casefold()
+        active = tuple(
+            r for r in self.rules if not r.signature or any(s in folded for s in r.signature)
+        )
+        if len(active) == len(self.rules):
+            return self
+        return Rules(active, self.sources, self.disabled)
 
     def match(self, text: str) -> Rule | None:
         """The first line or block rule that matches ``text``, if any."""
@@ -281,13 +299,14 @@ def _build(paths: Sequence[Path]) -> Rules:
         for name in _str_list(data, "disable", path):
             by_name.pop(name, None)
             disabled.add(name)
+        signature = tuple(fold(v).casefold() for v in _str_list(data, "applies_to", path))
         entries = data.get("rule", [])
         if not isinstance(entries, list):
             raise _bad(path, "'rule' must be an array of tables: write each one as [[rule]]")
         for entry in entries:
             if not isinstance(entry, dict):
                 raise _bad(path, "each [[rule]] must be a table")
-            rule = _parse_rule(entry, path)
+            rule = replace(_parse_rule(entry, path), signature=signature)
             # Re-inserting moves a replaced rule to the end, so load order stays meaningful.
             by_name.pop(rule.name, None)
             by_name[rule.name] = rule
@@ -413,7 +432,6 @@ def filter_blocks(
     blocks: Sequence[Block],
     rules: Rules | None = None,
     protect: Callable[[Block], bool] | None = None,
-    site_boxes_hold: bool = False,
 ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
     """Drop page chrome from ``blocks`` and label side sections; return (kept, dropped).
 
@@ -424,9 +442,7 @@ def filter_blocks(
 
     ``protect`` says which blocks are known story text (the page-dump line model's
     verdict, or long prose in an author's own Markdown): a dropping or side section ends at
-    such a block instead of swallowing it. With ``site_boxes_hold``, the side sections a
-    site file opens (``site:`` rules) are exempt: on that publisher's page dump, its own
-    box layout is stronger evidence than prose.
+    such a block instead of swallowing it.
     """
     rules = rules if rules is not None else builtin_rules()
     hits = [rules.match(b.text) for b in blocks]
@@ -491,12 +507,8 @@ def filter_blocks(
         if index in reasons:
             dropped[index] = _dropped(block, *reasons[index])
             continue
-        guarded = (
-            side is not None
-            and protect is not None
-            and not (site_boxes_hold and side.name.startswith("site:"))
-            and protect(block)
-        )
+        # A site file's box holds on a page that shows the site: its layout is known.
+        guarded = side is not None and protect is not None and not side.signature and protect(block)
         if guarded and kept and kept[-1][0] == opened_at == index - 1:
             # A subhead over prose, not a box: it stays with the story.
             at, heading, _ = kept[-1]

@@ -68,7 +68,7 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
     Raises :class:`~narrator.errors.NoArticleError` when no story text is left after
     markup and page chrome are removed.
     """
-    rules = rules if rules is not None else load_rules()
+    rules = (rules if rules is not None else load_rules()).for_text(document.text)
     text = clean_text(document.text)
     meta, text, dropped = front_matter(text)
     text, footnotes = _drop_footnote_definitions(text)

@@ -88,7 +88,7 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
     :func:`~narrator.extract.chrome.load_rules`). Raises
     :class:`~narrator.errors.NoArticleError` when no story text is left.
     """
-    rules = rules if rules is not None else load_rules()
+    rules = (rules if rules is not None else load_rules()).for_text(document.text)
     text = clean_text(document.text)
     groups = _groups(text)
     dropped: list[DroppedBlock] = []
@@ -118,7 +118,7 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
     else:
         # Rules may drop chrome lines and widgets or label a side part, but no section may
         # swallow (or relabel) story prose the model vouches for.
-        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story, site_boxes_hold=True)
+        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story)
         kept, chrome = page.drop_not_story(kept, chrome)
     dropped += chrome
     require_story(kept, dropped, document.source)
