@@ -43,6 +43,8 @@ _TITLE_MIN_WORDS, _TITLE_MAX_WORDS = 2, 30
 _ENDS_PERIOD = re.compile(r"[.,;:]$")
 _ALPHA_WORD = re.compile(r"[^\W\d_]+")
 _FILE_NAME = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp4)$", re.IGNORECASE)
+# A list item ("+ Added ..."), or a row of links or buttons ("[Docs] [txt|pdf]").
+_NOT_HEADLINE = re.compile(r"^[-+*•>]\s|[|\[\]].*[|\[\]]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -264,12 +266,16 @@ def _best_title(
             continue
         if story[i] and i >= first and word_count(line) > 20:
             continue
-        if _FILE_NAME.search(line) or find_byline(line)[0]:
+        if _FILE_NAME.search(line) or _NOT_HEADLINE.search(line) or find_byline(line)[0]:
             continue
         words = _content_words(line)
         topic = sum(1 for w in words if vocabulary[w]) / len(words) if words else 0.0
         distance = abs(first - i)
-        score = 2.0 * topic + 0.3 * min(word_count(line), 10) / 10 - 0.05 * distance
+        words_in = word_count(line)
+        score = 2.0 * topic + 0.6 * min(words_in, 10) / 10 - 0.05 * distance
+        if words_in <= 3:
+            # Button and label text ("Share to Kinja", "More Options"): headlines say more.
+            score -= 0.4
         # The line a byline or a date hangs from is the headline.
         if any(any(find_byline(lines[j])) for j in range(i + 1, min(len(lines), i + 5))):
             score += 0.6
