@@ -113,3 +113,32 @@ def test_dump_with_add_a_comment_above_the_story_keeps_the_story() -> None:
     assert article.title == "Flood gates hold as the spring melt arrives"
     assert article.byline == "Jane Doe"
     assert "Privacy policy" not in body
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "url", "expected"),
+    [
+        ("The writers of the year | Harper's Magazine", "Harper's Magazine", None,
+         "The writers of the year"),
+        ("Video tools arrive - Spiceworks", None, "https://www.spiceworks.com/a/",
+         "Video tools arrive"),
+        ("Evolve: Shared Mutable History", None, "https://mercurial.example/", None),
+        ("Cats - a history", None, "https://example.com/", None),
+    ],
+)  # fmt: skip
+def test_site_suffix_is_stripped_from_titles(
+    title: str, site: str | None, url: str | None, expected: str | None
+) -> None:
+    from narrator.extract.html import strip_site_suffix
+
+    assert strip_site_suffix(title, site, url) == (expected or title)
+
+
+def test_html_title_loses_the_site_suffix() -> None:
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    html = (
+        "<html><head><title>Flood gates hold | Harper's Magazine</title>"
+        "<meta property='og:site_name' content=\"Harper's Magazine\"></head>"
+        f"<body><article>{story}</article></body></html>"
+    )
+    assert extract(Document(html, DocFormat.HTML, "page.html")).title == "Flood gates hold"
