@@ -23,6 +23,9 @@ __all__ = ["blocks_from_xml", "filter_blocks", "speakable"]
 # (MacRumors wraps "iPhone 11" in U+200C), soft hyphens, BOMs.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…;:,][\"'”’)\]]*$")
+# <br>-separated lines this short, ending no sentence, are lines of their own (names).
+_BREAK_LINE_WORDS = 6
 
 
 def speakable(text: str) -> str:
@@ -47,6 +50,34 @@ def _text(el: etree._Element, skip: frozenset[str] = frozenset()) -> str:
 
     walk(el)
     return speakable("".join(parts))
+
+
+def _break_lines(el: etree._Element) -> list[str]:
+    """A paragraph's text, as one line, or as its ``<br>``-separated lines when they are
+    short lines that end no sentence (a list of names, an address): read as one run they
+    would glue ("Elliot Ackerman Saladin Ambar")."""
+    pieces: list[list[str]] = [[]]
+
+    def walk(node: etree._Element) -> None:
+        if node.text:
+            pieces[-1].append(node.text)
+        for child in node:
+            if child.tag == "lb":
+                pieces.append([])
+            else:
+                walk(child)
+            if child.tail:
+                pieces[-1].append(child.tail)
+
+    walk(el)
+    lines = [t for t in (speakable("".join(p)) for p in pieces) if t]
+    if len(lines) > 1 and all(
+        len(_WORD.findall(line)) <= _BREAK_LINE_WORDS and not _SENTENCE_END.search(line)
+        for line in lines[1:]
+    ):
+        return lines
+    joined = _text(el)
+    return [joined] if joined else []
 
 
 def _heading_level(el: etree._Element) -> int:
@@ -113,8 +144,7 @@ def blocks_from_xml(body: etree._Element, dropped: list[DroppedBlock]) -> list[B
             if text:
                 blocks.append(Block(BlockKind.HEADING, text, level=_heading_level(el)))
         elif tag == "p":
-            text = _text(el)
-            if text:
+            for text in _break_lines(el):
                 blocks.append(Block(BlockKind.PARAGRAPH, text))
         elif tag == "list":
             blocks.extend(_list_blocks(el))

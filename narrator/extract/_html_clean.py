@@ -269,6 +269,7 @@ def clean_tree(tree: HtmlElement, dropped: list[DroppedBlock]) -> None:
 
     # Chrome, with the guard measured on what is left after the first pass.
     page_words = len(_WORD.findall(" ".join(root.itertext())))
+    page_paragraph_words = _paragraph_words(root)
     doomed = []
     unwrap: list[HtmlElement] = []
     for el in root.iter(etree.Element):
@@ -290,11 +291,33 @@ def clean_tree(tree: HtmlElement, dropped: list[DroppedBlock]) -> None:
             words = len(_WORD.findall(" ".join(el.itertext())))
             if words > _MAX_SHARE_OF_PAGE * page_words or _KEEP_DESCENDANTS(el):
                 continue
+            # A class word says nothing about a wrapper that also names the story
+            # (<div class="article-content sticky-sidebar-relative">) or holds most of the
+            # page's paragraph text: that is the story's container, whatever else it says.
+            if _names_content(el) or _paragraph_words(el) > 0.5 * page_paragraph_words:
+                continue
         doomed.append((el, rule))
     _drop_all(doomed, dropped, record=lambda rule: not rule.startswith("never:"))
     for el in unwrap:
         if el.getparent() is not None:
             el.drop_tag()
+
+
+_CONTENT_TOKENS = frozenset({"article", "content", "story", "body", "post", "entry", "text"})
+
+
+def _names_content(el: HtmlElement) -> bool:
+    """Whether a class or id word of ``el`` names story content (``article-content``)."""
+    for attr in ("class", "id"):
+        for name in (el.get(attr) or "").split():
+            words = set(_SPLIT.split(_CAMEL.sub(" ", name).lower()))
+            if words & _CONTENT_TOKENS:
+                return True
+    return False
+
+
+def _paragraph_words(el: HtmlElement) -> int:
+    return sum(len(_WORD.findall(p.text_content())) for p in el.iter("p"))
 
 
 def _drop_all(

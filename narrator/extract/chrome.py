@@ -7,6 +7,8 @@ of :class:`Rule` s, shipped in ``narrator/extract/rules/`` and added by users in
 ``$XDG_CONFIG_HOME/narrator/rules/`` (or passed explicitly). A rule file looks like::
 
     disable = ["chrome:share-row"]          # optional: switch off rules loaded earlier
+    applies_to = ["SAN provides"]           # optional (site files): only on documents
+                                            # showing one of these texts
 
     [[rule]]
     name = "chrome:advertisement"           # shown by `narrator extract --explain`
@@ -46,7 +48,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
@@ -61,6 +63,7 @@ __all__ = [
     "Rule",
     "Rules",
     "Scope",
+    "authored_prose",
     "builtin_rules",
     "filter_blocks",
     "fold",
@@ -149,6 +152,10 @@ class Rule:
     source: str = ""
     """The file the rule was read from."""
 
+    signature: tuple[str, ...] = ()
+    """Folded texts of which one must occur in a document for the rule to apply there (its
+    file's ``applies_to``, for a site file); empty: it applies everywhere."""
+
     _regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -192,6 +199,18 @@ class Rules:
         object.__setattr__(
             self, "_sections", tuple(r for r in self.rules if r.scope is Scope.SECTION_START)
         )
+
+    def for_text(self, text: str) -> Rules:
+        """These rules without the site rules whose site ``text`` does not show."""
+        if not any(r.signature for r in self.rules):
+            return self
+        folded = fold(text).casefold()
+        active = tuple(
+            r for r in self.rules if not r.signature or any(s in folded for s in r.signature)
+        )
+        if len(active) == len(self.rules):
+            return self
+        return Rules(active, self.sources, self.disabled)
 
     def match(self, text: str) -> Rule | None:
         """The first line or block rule that matches ``text``, if any."""
@@ -280,13 +299,14 @@ def _build(paths: Sequence[Path]) -> Rules:
         for name in _str_list(data, "disable", path):
             by_name.pop(name, None)
             disabled.add(name)
+        signature = tuple(fold(v).casefold() for v in _str_list(data, "applies_to", path))
         entries = data.get("rule", [])
         if not isinstance(entries, list):
             raise _bad(path, "'rule' must be an array of tables: write each one as [[rule]]")
         for entry in entries:
             if not isinstance(entry, dict):
                 raise _bad(path, "each [[rule]] must be a table")
-            rule = _parse_rule(entry, path)
+            rule = replace(_parse_rule(entry, path), signature=signature)
             # Re-inserting moves a replaced rule to the end, so load order stays meaningful.
             by_name.pop(rule.name, None)
             by_name[rule.name] = rule
@@ -409,7 +429,9 @@ def _heading_like(block: Block) -> bool:
 
 
 def filter_blocks(
-    blocks: Sequence[Block], rules: Rules | None = None
+    blocks: Sequence[Block],
+    rules: Rules | None = None,
+    protect: Callable[[Block], bool] | None = None,
 ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
     """Drop page chrome from ``blocks`` and label side sections; return (kept, dropped).
 
@@ -417,6 +439,10 @@ def filter_blocks(
     their ``part`` comes from the section they sit in, unless the block already carries a
     part other than ``body`` (an extractor that knows better wins). Every dropped block is
     returned with the rule that dropped it, in document order.
+
+    ``protect`` says which blocks are known story text (the page-dump line model's
+    verdict, or long prose in an author's own Markdown): a dropping or side section ends at
+    such a block instead of swallowing it.
     """
     rules = rules if rules is not None else builtin_rules()
     hits = [rules.match(b.text) for b in blocks]
@@ -436,9 +462,11 @@ def filter_blocks(
     dropping: Rule | None = None
     resume = "body"
     side: Rule | None = None  # the rule that opened the current side part
+    opened_at = -2  # the index of the heading that opened the current section
     for index, block in enumerate(blocks):
         start, hit = starts[index], hits[index]
         if start is not None:
+            opened_at = index
             if start.part == DROP:
                 if dropping is None:
                     resume = part
@@ -462,7 +490,14 @@ def filter_blocks(
                 kept.append((index, replace(block, kind=kind, level=0, part=hit.part), False))
             continue
         if dropping is not None:
-            if dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose):
+            guarded = protect is not None and protect(block)
+            if guarded and opened_at == index - 1:
+                # The "section" is a subhead over prose: the heading is the story's own.
+                del dropped[opened_at]
+                kept.append((opened_at, replace(blocks[opened_at], part=resume), False))
+            if guarded or (
+                dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose)
+            ):
                 dropping, part = None, resume
             else:
                 dropped[index] = _dropped(
@@ -472,7 +507,15 @@ def filter_blocks(
         if index in reasons:
             dropped[index] = _dropped(block, *reasons[index])
             continue
-        if side and side.ends_before_prose and is_prose(block.text, side.ends_before_prose):
+        # A site file's box holds on a page that shows the site: its layout is known.
+        guarded = side is not None and protect is not None and not side.signature and protect(block)
+        if guarded and kept and kept[-1][0] == opened_at == index - 1:
+            # A subhead over prose, not a box: it stays with the story.
+            at, heading, _ = kept[-1]
+            kept[-1] = (at, replace(heading, part="body"), False)
+        if side and (
+            guarded or (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
+        ):
             # The story after a summary box that has no "Full story" marker.
             side, part = None, "body"
         kept.append((index, block if block.part != "body" else replace(block, part=part), False))
@@ -659,3 +702,16 @@ def require_story(kept: Sequence[Block], dropped: Sequence[DroppedBlock], source
         f'If that text is the article, switch the rule off with disable = ["rule name"] '
         f"in a rule file in {user_rules_dir()}."
     )
+
+
+_AUTHORED_PROSE_WORDS = 20
+
+
+def authored_prose(block: Block) -> bool:
+    """Whether ``block`` is a paragraph of prose (for :func:`filter_blocks`' ``protect``).
+
+    In a document someone wrote (Markdown, plain text), a subhead over prose heads the
+    author's own section, whatever it is called ("Analysis", "Comments", "Key points"):
+    a section rule ends at the first such paragraph instead of swallowing it.
+    """
+    return block.kind is BlockKind.PARAGRAPH and is_prose(block.text, _AUTHORED_PROSE_WORDS)

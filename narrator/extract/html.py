@@ -188,10 +188,40 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         value = fields.get(theirs)
         if isinstance(value, str) and (value := speakable(value)):
             found[ours] = value
+    if "title" in found:
+        found["title"] = strip_site_suffix(found["title"], found.get("site_name"), url)
     language = _language(tree)
     if language:
         found["language"] = language
     return found
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|·•»:~]|::|[-–—])\s+")
+_SITE_SUFFIX_WORDS = 5
+
+
+def strip_site_suffix(title: str, site: str | None, url: str | None) -> str:
+    """``title`` without a trailing site name ("... | Harper's Magazine"), where the last
+    separated piece is short and names the site (its ``og:site_name`` or its domain)."""
+    pieces = _TITLE_SEPARATOR.split(title)
+    if len(pieces) < 2:
+        return title
+    last = pieces[-1]
+    if len(_WORD.findall(last)) > _SITE_SUFFIX_WORDS:
+        return title
+    squashed = "".join(_WORD.findall(last.casefold()))
+    names = set()
+    if site:
+        names.add("".join(_WORD.findall(site.casefold())))
+    if url:
+        host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
+        names.update(label for label in host.split(".") if len(label) > 2)
+    if not squashed or not any(
+        squashed == name or (len(name) > 3 and name in squashed) for name in names
+    ):
+        return title
+    separator = list(_TITLE_SEPARATOR.finditer(title))[-1]
+    return title[: separator.start()].strip() or title
 
 
 def _language(tree: HtmlElement) -> str | None:

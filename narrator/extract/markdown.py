@@ -20,7 +20,15 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from narrator.extract.chrome import Rules, filter_blocks, fold, load_rules, require_story, shorten
+from narrator.extract.chrome import (
+    Rules,
+    authored_prose,
+    filter_blocks,
+    fold,
+    load_rules,
+    require_story,
+    shorten,
+)
 from narrator.extract.text import clean_text, parse_date, take_meta
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
@@ -60,7 +68,7 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
     Raises :class:`~narrator.errors.NoArticleError` when no story text is left after
     markup and page chrome are removed.
     """
-    rules = rules if rules is not None else load_rules()
+    rules = (rules if rules is not None else load_rules()).for_text(document.text)
     text = clean_text(document.text)
     meta, text, dropped = front_matter(text)
     text, footnotes = _drop_footnote_definitions(text)
@@ -101,7 +109,7 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
     byline, date = _text_value(meta, "byline"), _date_value(meta)
     found_byline, found_date, blocks, taken = take_meta(blocks)
     dropped += taken
-    kept, chrome = filter_blocks(blocks, rules)
+    kept, chrome = filter_blocks(blocks, rules, protect=authored_prose)
     dropped += chrome
     require_story(kept, dropped, document.source)
     return Article(

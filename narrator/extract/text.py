@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from narrator.extract.chrome import (
     Rules,
+    authored_prose,
     filter_blocks,
     is_prose,
     load_rules,
@@ -26,6 +27,7 @@ from narrator.extract.chrome import (
     shorten,
     word_count,
 )
+from narrator.extract.dump import PageLines, is_page_dump, read_page_dump
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
 __all__ = ["clean_text", "extract_text", "find_byline", "parse_date", "take_meta"]
@@ -86,19 +88,38 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
     :func:`~narrator.extract.chrome.load_rules`). Raises
     :class:`~narrator.errors.NoArticleError` when no story text is left.
     """
-    rules = rules if rules is not None else load_rules()
-    groups = _groups(clean_text(document.text))
+    rules = (rules if rules is not None else load_rules()).for_text(document.text)
+    text = clean_text(document.text)
+    groups = _groups(text)
     dropped: list[DroppedBlock] = []
     wrapped = _looks_hard_wrapped(groups)
+    page: PageLines | None = None
+    if not wrapped and is_page_dump(text):
+        # A whole page pasted: the line model says which lines are story and finds the
+        # headline; the rules still label side parts (a summary box) and drop what is
+        # universal chrome, but no rule drops a line the model vouches for.
+        page = read_page_dump(text, rules=rules)
+        dropped += page.dropped
+        groups = _groups(page.text)
     units = _wrapped_units(groups, rules) if wrapped else _dump_units(groups)
     _type_headings(units)
     blocks = [Block(u.kind, u.text, u.level) for u in units if u.text]
 
-    title, blocks, before, below = _take_title(blocks, rules)
-    dropped += before
-    byline, date, blocks, meta = take_meta(blocks, below)
-    dropped += meta
-    kept, chrome = filter_blocks(blocks, rules)
+    if page is not None:
+        title: str | None = page.title
+        byline, date = page.byline, page.date
+    else:
+        title, blocks, before, below = _take_title(blocks, rules)
+        dropped += before
+        byline, date, blocks, meta = take_meta(blocks, below)
+        dropped += meta
+    if page is None:
+        kept, chrome = filter_blocks(blocks, rules, protect=authored_prose)
+    else:
+        # Rules may drop chrome lines and widgets or label a side part, but no section may
+        # swallow (or relabel) story prose the model vouches for.
+        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story)
+        kept, chrome = page.drop_not_story(kept, chrome)
     dropped += chrome
     require_story(kept, dropped, document.source)
     return Article(

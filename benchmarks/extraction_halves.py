@@ -1,0 +1,218 @@
+"""The per-half, per-input-kind table of ``benchmarks/extraction.py`` (see its docstring)."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import trafilatura
+from extraction import score  # type: ignore[import-not-found]
+from extraction_pages import Page, ensure_dumps, load_pages, read_dump
+
+from narrator.errors import NarratorError
+from narrator.extract.html import extract_html
+from narrator.extract.text import extract_text
+from narrator.models import DocFormat, Document
+
+__all__ = ["Result", "fold_title", "print_halves", "run_extractor", "summarize"]
+
+KINDS = ("html", "dump")
+EXTRACTORS = ("narrator", "trafilatura", "traf-precision", "whole-page")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+@dataclass(frozen=True)
+class Result:
+    """One extractor's answer for one page."""
+
+    title: str | None
+    body: str
+    failed: bool
+
+
+def fold_title(title: str | None) -> str:
+    """A title compared case, whitespace, quote and dash folded."""
+    if not title:
+        return ""
+    text = unicodedata.normalize("NFKC", html_module.unescape(title)).translate(_QUOTES)
+    return " ".join(text.casefold().split())
+
+
+def _narrator(page: Page, kind: str, text: str) -> Result:
+    try:
+        if kind == "html":
+            document = Document(text=text, format=DocFormat.HTML, source="page.html", url=page.url)
+            article = extract_html(document)
+        else:
+            document = Document(text=text, format=DocFormat.TEXT, source="page.txt")
+            article = extract_text(document)
+    except NarratorError:
+        return Result(None, "", True)
+    body = "\n\n".join(block.text for block in article.blocks_for())
+    return Result(article.title, body, not body.strip())
+
+
+def _as_html(dump: str) -> str:
+    lines = (html_module.escape(line.strip()) for line in dump.splitlines() if line.strip())
+    return "<html><body>" + "".join(f"<p>{line}</p>" for line in lines) + "</body></html>"
+
+
+def _trafilatura(page: Page, kind: str, text: str, *, precision: bool) -> Result:
+    source = text if kind == "html" else _as_html(text)
+    try:
+        result = trafilatura.bare_extraction(
+            source, url=page.url, favor_precision=precision, with_metadata=True
+        )
+    except Exception:  # a baseline's crash counts as its failure, not the benchmark's
+        return Result(None, "", True)
+    body = getattr(result, "text", None) or ""
+    title = getattr(result, "title", None) if kind == "html" else None
+    return Result(title, body, not body.strip())
+
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _whole_page(page: Page, kind: str, text: str) -> Result:
+    if kind == "dump":
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return Result(lines[0] if lines else None, "\n\n".join(lines), not lines)
+    found = _TITLE_TAG.search(text)
+    body = trafilatura.html2txt(text) or ""
+    return Result(found.group(1).strip() if found else None, body, not body.strip())
+
+
+def run_extractor(name: str, page: Page, kind: str, text: str) -> Result:
+    """Run the extractor ``name`` on one page's ``text`` (HTML or dump)."""
+    if name == "narrator":
+        return _narrator(page, kind, text)
+    if name == "trafilatura":
+        return _trafilatura(page, kind, text, precision=False)
+    if name == "traf-precision":
+        return _trafilatura(page, kind, text, precision=True)
+    return _whole_page(page, kind, text)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One row of the table."""
+
+    pages: int
+    titled: int
+    title_hits: int
+    precision: float
+    recall: float
+    f1: float
+    failures: int
+    seconds: float
+    worst: tuple[tuple[str, float, float], ...]
+    title_misses: tuple[tuple[str, str, str], ...]
+
+
+def summarize(pages: Sequence[Page], results: Sequence[Result], seconds: float) -> Summary:
+    """Title accuracy, shingle P/R/F1 and failures of ``results`` on ``pages``."""
+    gold = {p.key: p.gold for p in pages}
+    outputs = {p.key: r.body for p, r in zip(pages, results, strict=True)}
+    s = score(gold, outputs)
+    titled = [(p, r) for p, r in zip(pages, results, strict=True) if p.title]
+    hits = [fold_title(p.title) == fold_title(r.title) for p, r in titled]
+    worst = sorted(s.pages, key=lambda ps: min(ps.precision, ps.recall))[:12]
+    return Summary(
+        pages=len(pages),
+        titled=len(titled),
+        title_hits=sum(hits),
+        precision=s.precision,
+        recall=s.recall,
+        f1=s.f1,
+        failures=sum(r.failed for r in results),
+        seconds=seconds,
+        worst=tuple((ps.page, ps.precision, ps.recall) for ps in worst),
+        title_misses=tuple(
+            (p.key, p.title or "", r.title or "")
+            for (p, r), hit in zip(titled, hits, strict=True)
+            if not hit
+        ),
+    )
+
+
+def evaluate(pages: Sequence[Page], kind: str, name: str) -> tuple[list[Page], list[Result], float]:
+    """Run one extractor on one kind of input of ``pages`` (pages without a dump are skipped)."""
+    used: list[Page] = []
+    results: list[Result] = []
+    elapsed = 0.0
+    for page in pages:
+        text = page.html_path.read_text(encoding="utf-8") if kind == "html" else read_dump(page)
+        if text is None:
+            continue
+        started = time.perf_counter()
+        results.append(run_extractor(name, page, kind, text))
+        elapsed += time.perf_counter() - started
+        used.append(page)
+    return used, results, elapsed
+
+
+def _speed(pages: Sequence[Page]) -> list[str]:
+    largest = max(pages, key=lambda p: p.html_path.stat().st_size)
+    html = largest.html_path.read_text(encoding="utf-8")
+    lines = []
+    for kind, text in (("html", html), ("dump", read_dump(largest))):
+        if text is None:
+            continue
+        timings = {
+            name: min(_timed(partial(run_extractor, name, largest, kind, text)) for _ in range(3))
+            for name in ("narrator", "trafilatura")
+        }
+        ours, theirs = timings["narrator"], timings["trafilatura"]
+        lines.append(
+            f"speed {kind}: {len(text.encode()) / 1e6:.2f} MB ({largest.key[:40]}): narrator "
+            f"{ours * 1000:.0f} ms, trafilatura {theirs * 1000:.0f} ms "
+            f"(ratio {ours / max(theirs, 1e-9):.2f})"
+        )
+    return lines
+
+
+def _timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) -> None:
+    """Print the table for ``halves`` of the corpora in ``shared``."""
+    pages = load_pages(shared)
+    made = ensure_dumps(pages)
+    if made:
+        print(f"made {made} missing dumps", file=sys.stderr)
+    print()
+    print(f"{len(pages)} pages; dumps in place: {sum(read_dump(p) is not None for p in pages)}")
+    header = (
+        f"{'half':<5} {'kind':<5} {'extractor':<15} {'pages':>5} {'title':>11} "
+        f"{'P':>6} {'R':>6} {'F1':>6} {'fail':>4} {'s':>6}"
+    )
+    print(header)
+    for half in halves:
+        chosen = [p for p in pages if p.half == half]
+        for kind in KINDS:
+            for name in EXTRACTORS:
+                used, results, seconds = evaluate(chosen, kind, name)
+                row = summarize(used, results, seconds)
+                share = row.title_hits / row.titled if row.titled else 0.0
+                title = f"{share:5.1%} {row.title_hits:>2}/{row.titled:<2}"
+                print(
+                    f"{half:<5} {kind:<5} {name:<15} {row.pages:>5} {title:>11} "
+                    f"{row.precision:6.3f} {row.recall:6.3f} {row.f1:6.3f} "
+                    f"{row.failures:>4} {row.seconds:6.1f}"
+                )
+                if verbose and name == "narrator" and half == "tune":
+                    for key, p, r in row.worst:
+                        print(f"      worst P {p:.3f} R {r:.3f}  {key}")
+                    for key, want, got in row.title_misses:
+                        print(f"      title {key}: want {want!r} got {got!r}")
+    print("\n".join(_speed(pages)))

@@ -1,0 +1,324 @@
+"""The extraction corpora as one list of pages: source HTML, gold body, gold title, half.
+
+Three folders of ``../shared`` (see their READMEs): ``corpora/extraction/readability_pages``
+(gold body = Readability.js's ``expected.html``, gold title from ``expected-metadata.json``),
+``corpora/extraction/zyte_aeb_rest`` and ``peer-suites/article_zyte_aeb`` (human-checked gold
+bodies, no title). Only English pages are kept: the metrics and narrator's rules are English.
+
+Each page belongs to a *site* (the registrable name of its domain, or the Readability test's
+folder name without its number), and each site to one half, ``tune`` or ``test``, by a hash of
+its name. ``benchmarks/data/extraction-split.json`` writes the split down; it was made before
+any failure was looked at, and only the tune half may be used to tune rules or train models.
+
+*Dumps* are the pages as a reader's copy-paste: ``benchmarks/dump_pages.mjs`` renders each
+page in Debian's chromium (network blocked, JavaScript on) and saves ``document.body.innerText``
+in ``$NARRATOR_DUMPS`` (default ``~/.cache/narrator-bench/dumps``), outside the repository.
+:func:`ensure_dumps` makes whichever are missing, in one browser process.
+
+Run ``python benchmarks/extraction_pages.py --write-split`` to rewrite the split file (it
+must not change unless the corpora do) and ``--dumps`` to make the dumps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_SHARED",
+    "SPLIT_FILE",
+    "Page",
+    "dump_dir",
+    "ensure_dumps",
+    "load_pages",
+    "read_dump",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SHARED = ROOT.parent / "shared"
+SPLIT_FILE = ROOT / "benchmarks" / "data" / "extraction-split.json"
+DUMP_SCRIPT = ROOT / "benchmarks" / "dump_pages.mjs"
+SUITES = (
+    "corpora/extraction/readability_pages",
+    "corpora/extraction/zyte_aeb_rest",
+    "peer-suites/article_zyte_aeb",
+)
+_TOKEN = re.compile(r"\w+")
+_ENGLISH = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "on",
+        "was",
+        "with",
+        "as",
+        "are",
+        "be",
+        "by",
+        "this",
+        "at",
+        "from",
+        "have",
+        "has",
+        "not",
+        "but",
+        "or",
+        "an",
+        "they",
+        "his",
+        "her",
+        "their",
+        "were",
+        "which",
+        "been",
+        "will",
+        "said",
+        "he",
+        "she",
+        "we",
+        "you",
+        "its",
+    ]
+)
+# Second-level labels that are not the site's name ("bbc.co.uk", "abc.net.au").
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"})
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "pre",
+        "blockquote",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "dl",
+        "section",
+        "article",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "aside",
+        "br",
+        "hr",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the corpora."""
+
+    suite: str
+    """Which folder of ``../shared`` it is in."""
+
+    id: str
+    """Its id within the suite (folder name or SHA-256)."""
+
+    site: str
+    """The site it belongs to; the split is by site."""
+
+    html_path: Path
+    """The saved page."""
+
+    url: str
+    """Where it was fetched from (a made-up address for Readability's test pages)."""
+
+    gold: str
+    """The gold article body, paragraphs separated by blank lines."""
+
+    title: str | None
+    """The gold title, where the suite has one."""
+
+    half: str
+    """``tune`` or ``test``."""
+
+    @property
+    def key(self) -> str:
+        """Unique across suites: ``suite-name:id``."""
+        return f"{self.suite.rsplit('/', 1)[-1]}:{self.id}"
+
+
+def site_of(domain: str) -> str:
+    """The registrable name of ``domain``: ``www.bbc.co.uk`` -> ``bbc``."""
+    labels = domain.lower().split(":")[0].strip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+def half_of(site: str) -> str:
+    """The half a site belongs to, from a hash of its name (stable across runs and machines)."""
+    return "tune" if hashlib.sha256(site.encode()).digest()[0] < 128 else "test"
+
+
+def is_english(text: str) -> bool:
+    """Whether ``text`` reads as English: common English words make a fifth of its tokens."""
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    return bool(tokens) and sum(t in _ENGLISH for t in tokens) >= 0.2 * len(tokens)
+
+
+def html_text(html: str) -> str:
+    """Visible text of an HTML fragment, one block per paragraph (for Readability's gold)."""
+    import lxml.html  # type: ignore[import-untyped]
+
+    root = lxml.html.fromstring(html)
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            el.tail = "\n\n" + (el.tail or "")
+            el.text = "\n\n" + (el.text or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
+def _readability(shared: Path, suite: str) -> list[tuple[str, str, Path, str, str, str | None]]:
+    rows = []
+    for folder in sorted((shared / suite).iterdir()):
+        if not (folder / "source.html").is_file():
+            continue
+        meta = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
+        gold = html_text((folder / "expected.html").read_text(encoding="utf-8"))
+        lang = (meta.get("lang") or "").lower()
+        if (lang and not lang.startswith("en")) or not is_english(gold):
+            continue
+        site = re.sub(r"-\d+$", "", folder.name)
+        url = f"http://{site}.example/{folder.name}/"
+        rows.append((folder.name, site, folder / "source.html", url, gold, meta.get("title")))
+    return rows
+
+
+def _zyte(shared: Path, suite: str) -> list[tuple[str, str, Path, str, str, str | None]]:
+    base = shared / suite
+    gold = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
+    rows = []
+    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        body = gold[row["id"]]["articleBody"]
+        if not is_english(body):
+            continue
+        path = base / row.get("html_file", f"html/{row['id']}.html")
+        rows.append((row["id"], site_of(row["domain"]), path, row["url"], body, None))
+    return rows
+
+
+@cache
+def load_pages(shared: Path = DEFAULT_SHARED) -> tuple[Page, ...]:
+    """Every English page of the three suites, with its half from the split file."""
+    split = json.loads(SPLIT_FILE.read_text(encoding="utf-8")) if SPLIT_FILE.is_file() else {}
+    halves = {site: half for half, sites in split.get("sites", {}).items() for site in sites}
+    pages = []
+    for suite in SUITES:
+        reader = _readability if "readability" in suite else _zyte
+        for page_id, site, path, url, gold, title in reader(shared, suite):
+            half = halves.get(site) or half_of(site)
+            pages.append(Page(suite, page_id, site, path, url, gold, title, half))
+    return tuple(pages)
+
+
+def write_split(shared: Path) -> dict[str, object]:
+    """Write the split file from the corpora and return what it holds."""
+    pages = load_pages.__wrapped__(shared)  # not the cached copy: the file is being rewritten
+    sites: dict[str, set[str]] = {"tune": set(), "test": set()}
+    ids: dict[str, list[str]] = {"tune": [], "test": []}
+    for page in pages:
+        half = half_of(page.site)
+        sites[half].add(page.site)
+        ids[half].append(page.key)
+    data: dict[str, object] = {
+        "about": (
+            "Sites of the extraction corpora split by sha256(site)[0] < 128 -> tune, else "
+            "test. Made before any failure was looked at; tune rules and train models on "
+            "the tune half only. See benchmarks/extraction_pages.py."
+        ),
+        "sites": {half: sorted(names) for half, names in sites.items()},
+        "pages": {half: sorted(keys) for half, keys in ids.items()},
+    }
+    SPLIT_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return data
+
+
+def dump_dir() -> Path:
+    """Where dumps are cached: ``$NARRATOR_DUMPS`` or ``~/.cache/narrator-bench/dumps``."""
+    configured = os.environ.get("NARRATOR_DUMPS")
+    return Path(configured) if configured else Path.home() / ".cache" / "narrator-bench" / "dumps"
+
+
+def _dump_path(page: Page) -> Path:
+    # Keyed by the page's bytes too, so a changed page is dumped again.
+    digest = hashlib.sha256(page.html_path.read_bytes()).hexdigest()[:16]
+    return dump_dir() / page.suite.rsplit("/", 1)[-1] / f"{page.id}-{digest}.txt"
+
+
+def read_dump(page: Page) -> str | None:
+    """The page's dump, or None when it has not been made (or chromium could not make it)."""
+    path = _dump_path(page)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def ensure_dumps(pages: tuple[Page, ...] | list[Page]) -> int:
+    """Make the missing dumps of ``pages`` in one chromium process; return how many were made.
+
+    Needs ``scripts/install-browser`` (Debian chromium, playwright-core).
+    """
+    missing = [p for p in pages if not _dump_path(p).is_file()]
+    if not missing:
+        return 0
+    jobs = [{"html": str(p.html_path), "url": p.url, "out": str(_dump_path(p))} for p in missing]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(jobs, handle)
+    try:
+        subprocess.run(["node", str(DUMP_SCRIPT), handle.name], check=True, timeout=3600)
+    finally:
+        os.unlink(handle.name)
+    return sum(1 for p in missing if _dump_path(p).is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the split file and/or make the dumps."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared folder")
+    parser.add_argument("--write-split", action="store_true", help="rewrite the split file")
+    parser.add_argument("--dumps", action="store_true", help="make the missing dumps")
+    args = parser.parse_args(argv)
+    if args.write_split:
+        data = write_split(args.shared)
+        pages = data["pages"]
+        assert isinstance(pages, dict)
+        print(f"split: {len(pages['tune'])} tune pages, {len(pages['test'])} test pages")
+    if args.dumps:
+        made = ensure_dumps(load_pages(args.shared))
+        print(f"{made} dumps made in {dump_dir()}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""Train the page-dump line classifier (``narrator/extract/data/dump_lines.json``).
+
+Tune half only (``benchmarks/data/extraction-split.json``): the test half is never read
+here. Each dump line is labeled story or not by the gold body: a line of four or more words
+is story when most of its word 4-grams are in the gold; a shorter line (a subhead) when its
+words occur in the gold between the places of the story lines around it. The features are
+:func:`narrator.extract._lines.line_features`; each is cut into quantile bins and a logistic
+regression (L2, gradient descent, each page weighted equally, long lines more than short
+ones) learns one weight per bin. The Viterbi switch cost is then chosen by the shingle F1 of
+the kept lines on the same tune pages.
+
+Run::
+
+    .venv/bin/python benchmarks/train_dump_model.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from extraction import score  # type: ignore[import-not-found]
+from extraction_pages import DEFAULT_SHARED, Page, ensure_dumps, load_pages, read_dump
+
+from narrator.extract._lines import FEATURES, MODEL_PATH, LineModel, line_features, viterbi
+
+_TOKEN = re.compile(r"\w+")
+_BINS = 10
+_L2 = 1e-3
+_SWITCH_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
+
+def dump_lines(text: str) -> list[str]:
+    """A dump's non-blank lines, stripped (what the extractor classifies)."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def labels(lines: list[str], gold: str) -> list[bool]:
+    """Story (True) or not, for each line, judged against the gold body."""
+    gold_tokens = _TOKEN.findall(gold)
+    grams: dict[tuple[str, ...], int] = {}
+    for i in range(len(gold_tokens) - 3):
+        grams.setdefault(tuple(gold_tokens[i : i + 4]), i)
+    out: list[bool | None] = []
+    where: list[int | None] = []
+    for line in lines:
+        tokens = _TOKEN.findall(line)
+        if len(tokens) >= 4:
+            own = [tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)]
+            hits = [grams[g] for g in own if g in grams]
+            story = len(hits) * 2 > len(own)
+            out.append(story)
+            where.append(min(hits) if story else None)
+        else:
+            out.append(None)
+            where.append(None)
+    joined = " " + " ".join(gold_tokens) + " "
+    offsets = [0]
+    for token in gold_tokens:
+        offsets.append(offsets[-1] + len(token) + 1)
+    for i, line in enumerate(lines):
+        if out[i] is not None:
+            continue
+        tokens = _TOKEN.findall(line)
+        if not tokens:
+            out[i] = False
+            continue
+        lo = next((where[j] for j in range(i - 1, -1, -1) if where[j] is not None), 0)
+        hi = next((where[j] for j in range(i + 1, len(lines)) if where[j] is not None), None)
+        if hi is None:
+            hi = len(gold_tokens)
+        needle = " " + " ".join(tokens) + " "
+        lo_char, hi_char = offsets[max(0, (lo or 0) - 5)], offsets[min(len(gold_tokens), hi + 5)]
+        out[i] = needle in joined[lo_char : hi_char + len(needle)]
+    return [bool(x) for x in out]
+
+
+def _pages(shared: Path) -> list[tuple[Page, list[str]]]:
+    pages = [p for p in load_pages(shared) if p.half == "tune"]
+    ensure_dumps(pages)
+    found = []
+    for page in pages:
+        text = read_dump(page)
+        if text is not None and (lines := dump_lines(text)):
+            found.append((page, lines))
+    return found
+
+
+def _binned(x: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
+    cols = []
+    for f, e in enumerate(edges):
+        index = np.searchsorted(e, x[:, f], side="right")
+        one_hot = np.zeros((len(x), len(e) + 1))
+        one_hot[np.arange(len(x)), index] = 1.0
+        cols.append(one_hot)
+    return np.hstack(cols)
+
+
+def _fit(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted, L2-penalised logistic regression by L-BFGS; returns (weights, intercept)."""
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        beta, bias = theta[:-1], theta[-1]
+        z = design @ beta + bias
+        # log(1 + e^z) - y z, computed stably
+        value = float(np.sum(w * (np.logaddexp(0, z) - y * z))) / len(y)
+        p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+        g = (p - y) * w / len(y)
+        grad = np.append(design.T @ g + _L2 * beta, g.sum())
+        return value + 0.5 * _L2 * float(beta @ beta), grad
+
+    result = minimize(loss, np.zeros(design.shape[1] + 1), jac=True, method="L-BFGS-B")
+    print(result.message, result.nit, file=sys.stderr)
+    theta = result.x
+    return theta[:-1], float(theta[-1])
+
+
+def train(shared: Path) -> dict[str, object]:
+    """Fit the model on the tune half and return it as the JSON the extractor loads."""
+    data = _pages(shared)
+    rows, ys, ws, page_of = [], [], [], []
+    for number, (page, lines) in enumerate(data):
+        feats = line_features(lines)
+        ys_page = labels(lines, page.gold)
+        weight = np.sqrt(np.array([len(_TOKEN.findall(line)) + 1.0 for line in lines]))
+        weight = weight / weight.sum()
+        rows.extend(feats)
+        ys.extend(ys_page)
+        ws.extend(weight)
+        page_of.extend([number] * len(lines))
+    x = np.array(rows, dtype=float)
+    y = np.array(ys, dtype=float)
+    w = np.array(ws) * len(ws) / len(data)  # mean weight 1, every page the same total
+    edges = []
+    for f in range(x.shape[1]):
+        qs = np.unique(np.quantile(x[:, f], np.linspace(0, 1, _BINS + 1)[1:-1]))
+        edges.append(qs)
+    design = _binned(x, edges)
+    beta, bias = _fit(design, y, w)
+    print(f"{len(data)} tune pages, {len(y)} lines, {y.mean():.1%} story", file=sys.stderr)
+    weights, start = [], 0
+    for e in edges:
+        weights.append([round(float(v), 5) for v in beta[start : start + len(e) + 1]])
+        start += len(e) + 1
+    model = LineModel(
+        edges=tuple(tuple(float(v) for v in e) for e in edges),
+        weights=tuple(tuple(v) for v in weights),
+        bias=float(bias),
+        switch_cost=0.0,
+    )
+    best = (-1.0, 0.0)
+    gold = {page.key: page.gold for page, _ in data}
+    probabilities = {
+        page.key: [model.probability(f) for f in line_features(lines)] for page, lines in data
+    }
+    for cost in _SWITCH_COSTS:
+        outputs = {}
+        for page, lines in data:
+            states = viterbi(probabilities[page.key], cost)
+            outputs[page.key] = "\n\n".join(ln for ln, s in zip(lines, states, strict=True) if s)
+        s = score(gold, outputs)
+        print(f"switch cost {cost}: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
+        if s.f1 > best[0]:
+            best = (s.f1, cost)
+    return {
+        "about": (
+            "Page-dump line classifier: logistic regression over binned line features, "
+            "trained by benchmarks/train_dump_model.py on the tune half only."
+        ),
+        "features": list(FEATURES),
+        "edges": [[round(float(v), 6) for v in e] for e in edges],
+        "weights": weights,
+        "bias": round(float(bias), 5),
+        "switch_cost": best[1],
+    }
+
+
+def main() -> int:
+    """Train and write the model file."""
+    model = train(DEFAULT_SHARED)
+    MODEL_PATH.write_text(json.dumps(model, indent=None) + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_PATH} (switch cost {model['switch_cost']})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
