@@ -23,6 +23,7 @@ import numpy as np
 from .cache import ClipCache
 from .errors import AudioError
 from .models import BlockKind, Break, Chapter, Chunk, Clip, Cue, PausePolicy, Script
+from .words import time_words
 
 __all__ = [
     "Assembled",
@@ -32,6 +33,7 @@ __all__ = [
     "assemble",
     "clip_loudness",
     "prepare_clip",
+    "trim_bounds",
 ]
 
 _FULL_SCALE = 32767.0
@@ -244,6 +246,23 @@ def _master(audio: np.ndarray, rate: int, policy: AssemblyPolicy, pause_frames: 
     return out
 
 
+def trim_bounds(audio: np.ndarray, rate: int, policy: AssemblyPolicy) -> tuple[int, int] | None:
+    """The samples of ``audio`` that :func:`prepare_clip` keeps: from a little before the
+    first sound to a little after the last (None when the clip is silent)."""
+    win = max(1, _frames(10, rate))
+    n_win = len(audio) // win
+    if n_win == 0:
+        return None
+    frames = audio[: n_win * win].reshape(n_win, win)
+    rms = np.sqrt(np.mean(frames * frames, axis=1) + 1e-12)
+    active = np.flatnonzero(20 * np.log10(rms) > policy.silence_dbfs)
+    if active.size == 0:
+        return None
+    start = max(0, int(active[0]) * win - _frames(policy.lead_ms, rate))
+    end = min(len(audio), (int(active[-1]) + 1) * win + _frames(policy.trail_ms, rate))
+    return start, end
+
+
 def prepare_clip(
     clip: Clip, rate: int, policy: AssemblyPolicy, pause_frames: int = 0
 ) -> np.ndarray:
@@ -258,17 +277,10 @@ def prepare_clip(
     if clip.sample_rate != rate:
         clip = _resample(clip, rate)
     audio = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / _FULL_SCALE
-    win = max(1, _frames(10, rate))
-    n_win = len(audio) // win
-    if n_win == 0:
+    bounds = trim_bounds(audio, rate, policy)
+    if bounds is None:
         return np.zeros(0, dtype=np.float32)
-    frames = audio[: n_win * win].reshape(n_win, win)
-    rms = np.sqrt(np.mean(frames * frames, axis=1) + 1e-12)
-    active = np.flatnonzero(20 * np.log10(rms) > policy.silence_dbfs)
-    if active.size == 0:
-        return np.zeros(0, dtype=np.float32)
-    start = max(0, active[0] * win - _frames(policy.lead_ms, rate))
-    end = min(len(audio), (active[-1] + 1) * win + _frames(policy.trail_ms, rate))
+    start, end = bounds
     audio = audio[start:end].copy()
 
     audio = _master(audio, rate, policy, pause_frames)
@@ -310,6 +322,8 @@ class Assembler:
         self.position = 0  # frames handed out so far
         self._starts: dict[int, int] = {}
         self._ends: dict[int, int] = {}
+        self._spoken: dict[int, list[tuple[str, int, int]]] = {}
+        self._estimated: set[int] = set()
         self._timeline: Timeline | None = None
 
     def add(self, chunk: Chunk, clip: Clip) -> np.ndarray:
@@ -325,12 +339,30 @@ class Assembler:
         if audio.size:
             self._starts.setdefault(chunk.sentence, self.position + lead)
             self._ends[chunk.sentence] = self.position + lead + len(audio)
+            self._place_words(chunk.sentence, clip, self.position + lead, len(audio))
         parts.append(audio)
         if chunk.pause_after is not Break.END:  # the end's silence comes from finish()
             parts.append(np.zeros(_frames(pause_ms, self.rate), dtype=np.float32))
         block = _to_int16(np.concatenate(parts))
         self.position += len(block)
         return block
+
+    def _place_words(self, sentence: int, clip: Clip, at: int, length: int) -> None:
+        """Keep the clip's word times as frames of the file: shifted by where the clip
+        starts and by what trimming cut from its front, and kept inside what is heard."""
+        if not clip.words:
+            return
+        scale = self.rate / clip.sample_rate
+        audio = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / _FULL_SCALE
+        bounds = trim_bounds(audio, clip.sample_rate, self.policy)
+        cut = bounds[0] if bounds is not None else 0
+        placed = self._spoken.setdefault(sentence, [])
+        for word in clip.words:
+            start = min(max(0, round((word.start - cut) * scale)), length)
+            end = min(max(start, round((word.end - cut) * scale)), length)
+            placed.append((word.text, at + start, at + end))
+        if clip.estimated:
+            self._estimated.add(sentence)
 
     def _mastered(self, clip: Clip, pause_frames: int) -> np.ndarray:
         """The clip trimmed and mastered, from the cache when this exact clip was mastered
@@ -358,11 +390,19 @@ class Assembler:
         if sentence not in self._starts:
             return None
         s = self.script.sentences[sentence]
+        start_ms = self._ms(self._starts[sentence])
+        end_ms = self._ms(self._ends[sentence])
+        spoken = [(text, self._ms(a), self._ms(b)) for text, a, b in self._spoken.get(sentence, ())]
+        words = tuple(
+            w for w in time_words(s.text, spoken) if w.start_ms >= start_ms and w.end_ms <= end_ms
+        )
         return Cue(
             key=s.key,
             text=s.text,
-            start_ms=self._ms(self._starts[sentence]),
-            end_ms=self._ms(self._ends[sentence]),
+            start_ms=start_ms,
+            end_ms=end_ms,
+            words=words,
+            estimated=bool(words) and sentence in self._estimated,
         )
 
     def finish(self) -> np.ndarray:

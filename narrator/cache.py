@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .models import Clip
+from .models import Clip, ClipWord
 
 __all__ = ["DEFAULT_MAX_BYTES", "CacheInfo", "ClipCache", "default_cache_dir"]
 
@@ -36,6 +36,10 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 
 _MAGIC = b"NRC1"
 _HEADER = struct.Struct("<4sI")  # magic, sample rate
+# A clip with word timings: magic, sample rate, then the length of a JSON list of
+# [text, start, end] (and the estimated flag) that comes before the samples.
+_MAGIC_WORDS = b"NRC2"
+_HEADER_WORDS = struct.Struct("<4sII")
 
 
 def default_cache_dir() -> Path:
@@ -62,6 +66,30 @@ class CacheInfo:
 
     max_bytes: int
     """The size cap."""
+
+
+def _decode(data: bytes) -> Clip | None:
+    """A clip from a cache entry's bytes, or None when the entry is damaged."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate = _HEADER.unpack_from(data)
+    if magic == _MAGIC:
+        pcm = data[_HEADER.size :]
+        return Clip(pcm=pcm, sample_rate=rate) if len(pcm) % 2 == 0 else None
+    if magic != _MAGIC_WORDS or len(data) < _HEADER_WORDS.size:
+        return None
+    _, rate, length = _HEADER_WORDS.unpack_from(data)
+    start = _HEADER_WORDS.size + length
+    pcm = data[start:]
+    if len(data) < start or len(pcm) % 2:
+        return None
+    try:
+        meta = json.loads(data[_HEADER_WORDS.size : start])
+        words = tuple(ClipWord(str(t), int(a), int(b)) for t, a, b in meta["words"])
+        estimated = bool(meta["estimated"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return Clip(pcm=pcm, sample_rate=rate, words=words, estimated=estimated)
 
 
 class ClipCache:
@@ -94,14 +122,14 @@ class ClipCache:
         if len(data) < _HEADER.size:
             self.misses += 1
             return None
-        magic, rate = _HEADER.unpack_from(data)
-        if magic != _MAGIC or (len(data) - _HEADER.size) % 2:
+        clip = _decode(data)
+        if clip is None:
             self.misses += 1
             return None
         with contextlib.suppress(OSError):
             os.utime(file)
         self.hits += 1
-        return Clip(pcm=data[_HEADER.size :], sample_rate=rate)
+        return clip
 
     def put(self, key: str, clip: Clip) -> None:
         """Store ``clip``; a failure to write only costs a re-render next time."""
@@ -110,7 +138,17 @@ class ClipCache:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(_HEADER.pack(_MAGIC, clip.sample_rate))
+                if clip.words:
+                    words = json.dumps(
+                        {
+                            "estimated": clip.estimated,
+                            "words": [[w.text, w.start, w.end] for w in clip.words],
+                        }
+                    ).encode()
+                    fh.write(_HEADER_WORDS.pack(_MAGIC_WORDS, clip.sample_rate, len(words)))
+                    fh.write(words)
+                else:
+                    fh.write(_HEADER.pack(_MAGIC, clip.sample_rate))
                 fh.write(clip.pcm)
             os.replace(tmp, file)
         except OSError:

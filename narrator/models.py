@@ -20,6 +20,7 @@ __all__ = [
     "Chapter",
     "Chunk",
     "Clip",
+    "ClipWord",
     "Cue",
     "DocFormat",
     "Document",
@@ -205,6 +206,20 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class ClipWord:
+    """When one spoken word is heard inside a clip, as the synthesizer placed it."""
+
+    text: str
+    """The word as the engine was given it (normalized, spoken form)."""
+
+    start: int
+    """First sample of the word, counted from the clip's first sample."""
+
+    end: int
+    """Sample just past the word's end."""
+
+
+@dataclass(frozen=True)
 class Clip:
     """Rendered audio of one chunk: 16-bit signed little-endian mono PCM."""
 
@@ -216,6 +231,13 @@ class Clip:
 
     key: str = field(default="", compare=False)
     """The clip's content address in the cache (empty when it was not cached)."""
+
+    words: tuple[ClipWord, ...] = ()
+    """The spoken words in order, timed in this clip's samples (empty when the engine
+    gives no timings)."""
+
+    estimated: bool = False
+    """True when the word times are estimated rather than the synthesizer's own durations."""
 
     @property
     def frames(self) -> int:

@@ -19,6 +19,7 @@ __all__ = ["Engine", "EngineVoice", "engine_class", "engine_names", "register_en
 
 # The same targets as pyproject's entry points, for a source tree that is not installed.
 _BUILTIN = {
+    "hibari": "narrator.engines.hibari:HibariEngine",
     "piper": "narrator.engines.piper:PiperEngine",
     "pyttsx3": "narrator.engines.pyttsx3:Pyttsx3Engine",
 }

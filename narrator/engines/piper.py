@@ -14,10 +14,56 @@ from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
 from .base import Engine, EngineVoice
 from .espeak_text import FRONT_END_VERSION, respell
+from .onnx_outputs import add_output, node_io
+from .timings import place_words, spoken_words
 
-__all__ = ["PiperEngine", "resolve_model"]
+__all__ = ["PiperEngine", "length_scale_for_rate", "resolve_model"]
 
 _BUNDLED_VOICE = "en_US-joe-medium"
+# Phonemes that are not part of a word's sound: the sentence's start and end marks, and
+# punctuation (whose time is the pause after the word).
+_NOT_SPOKEN = frozenset('^$_.,;:!?—…"“”()-')
+# Piper's length scale stretches every phoneme, but speech at length scale 1/2 was only
+# measured 1.57x as fast as at 1, since the pauses at punctuation and sentence edges the
+# model predicts do not shrink in proportion. Measured on the seed story (speech only,
+# pauses excluded): speed-up = (1 / length_scale) ** _EXPONENT. See tests/test_rate.py.
+_EXPONENT = 1.0
+
+
+def length_scale_for_rate(rate: float) -> float:
+    """Piper's length scale that makes speech ``rate`` times as fast."""
+    return float(rate ** (-1.0 / _EXPONENT))
+
+
+def _word_spans(chunk: Any) -> tuple[list[tuple[int, int]], list[str]]:
+    """Sample spans of the words espeak found in one Piper sentence, from the model's own
+    per-phoneme lengths, and each word's phonemes (empty when the model gives none)."""
+    alignments = chunk.phoneme_alignments
+    if not alignments:
+        return [], []
+    spans: list[tuple[int, int]] = []
+    groups: list[str] = []
+    group = ""
+    position = 0
+    start: int | None = None
+    end = 0
+    for alignment in alignments:
+        length = int(alignment.num_samples)
+        if alignment.phoneme == " ":
+            if start is not None:
+                spans.append((start, end))
+                groups.append(group)
+            start, group = None, ""
+        elif alignment.phoneme not in _NOT_SPOKEN:
+            if start is None:
+                start = position
+            end = position + length
+            group += alignment.phoneme
+        position += length
+    if start is not None:
+        spans.append((start, end))
+        groups.append(group)
+    return spans, groups
 
 
 def _bundled_model() -> Path | None:
@@ -63,24 +109,31 @@ def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def _load_voice(voice_cls: Any, model: Path, config: Path) -> Any:
-    """Load a Piper voice; a worker process (NARRATOR_ENGINE_THREADS=1) gets one thread.
+    """Load a Piper voice whose session also returns each phoneme id's length.
 
-    PiperVoice.load() offers no say over onnxruntime's threads, so the session is built
-    here the way it builds it, with intra-op threads set.
+    ``PiperVoice.load(include_alignments=True)`` does the same with the onnx package, whose
+    import alone takes longer than loading the voice, and offers no say over onnxruntime's
+    threads; so the session is built here, from the model with its ``w_ceil`` (the one
+    ``Ceil`` node: frames per phoneme id) marked as an output, and a worker process
+    (NARRATOR_ENGINE_THREADS=1) gets one thread.
     """
-    threads = int(os.environ.get("NARRATOR_ENGINE_THREADS", "0") or 0)
-    if threads <= 0:
-        return voice_cls.load(model, config_path=config)
     import json
 
     import onnxruntime
     from piper.config import PiperConfig
 
+    data = model.read_bytes()
+    ceils = node_io(data, "Ceil")
+    if len(ceils) == 1:
+        data = add_output(data, ceils[0][1][0])
+    # else: a model without one duration ceiling still speaks, only without word timings.
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
+    threads = int(os.environ.get("NARRATOR_ENGINE_THREADS", "0") or 0)
+    if threads > 0:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(
-        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        data, sess_options=options, providers=["CPUExecutionProvider"]
     )
     with config.open(encoding="utf-8") as fh:
         return voice_cls(session=session, config=PiperConfig.from_dict(json.load(fh)))
@@ -117,7 +170,14 @@ class PiperEngine(Engine):
             ) from exc
         # normalize_audio=False keeps each sentence at the model's own level instead of
         # scaling every sentence to full scale; assembly level-matches with headroom.
-        self._config: Any = SynthesisConfig(length_scale=1.0 / profile.rate, normalize_audio=False)
+        # noise_scale=0 and noise_w_scale=0 make Piper deterministic (the same text gives
+        # the same samples every run), which a content-addressed cache relies on.
+        self._config: Any = SynthesisConfig(
+            length_scale=length_scale_for_rate(profile.rate),
+            noise_scale=0.0,
+            noise_w_scale=0.0,
+            normalize_audio=False,
+        )
 
     @property
     def sample_rate(self) -> int:
@@ -126,18 +186,28 @@ class PiperEngine(Engine):
     def synthesize(self, text: str) -> Clip:
         import numpy as np
 
+        pieces = []
+        spans: list[tuple[int, int]] = []
+        groups: list[str] = []
+        offset = 0
         try:
-            pieces = [
-                chunk.audio_float_array
-                for chunk in self._voice.synthesize(respell(text), self._config)
-            ]
+            for chunk in self._voice.synthesize(
+                respell(text), self._config, include_alignments=True
+            ):
+                audio = chunk.audio_float_array
+                pieces.append(audio)
+                chunk_spans, chunk_groups = _word_spans(chunk)
+                spans += [(a + offset, b + offset) for a, b in chunk_spans]
+                groups += chunk_groups
+                offset += len(audio)
         except Exception as exc:
             raise SynthesisError(f"Piper failed to read {text[:60]!r}: {exc}") from exc
         if not pieces:
             return Clip(pcm=b"", sample_rate=self.sample_rate)
         audio = np.concatenate(pieces)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-        return Clip(pcm=pcm, sample_rate=self.sample_rate)
+        words = tuple(place_words(spoken_words(text), spans, groups))
+        return Clip(pcm=pcm, sample_rate=self.sample_rate, words=words)
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
@@ -148,7 +218,10 @@ class PiperEngine(Engine):
         path = resolve_model(profile.model)
         st = path.stat()
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+        return (
+            f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+            f"|noise=0|words=1"
+        )
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import SynthesisError, VoiceError
-from ..models import Clip, VoiceProfile
+from ..models import Clip, ClipWord, VoiceProfile
 from .base import Engine, EngineVoice
 from .espeak_text import FRONT_END_VERSION, respell
+from .timings import active_spans, place_words, spans_from_weights, spoken_words
 
 __all__ = ["Pyttsx3Engine"]
 
@@ -46,6 +47,18 @@ def _wav_complete(path: Path) -> bool:
         return size > 0 and header[:4] != b"RIFF"
     (riff_size,) = struct.unpack("<I", header[4:8])
     return riff_size + 8 == size and size > 44
+
+
+def _estimated_words(text: str, pcm: bytes, rate: int) -> tuple[ClipWord, ...]:
+    """Word times estimated from the audio: pyttsx3 reports no word events into a file
+    (its ``started-word`` callback fires only when speaking aloud), so each word gets a
+    share of the clip's sounding regions (pauses left out) by its letter count."""
+    import numpy as np
+
+    words = spoken_words(text)
+    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    spans = spans_from_weights([float(len(w)) for w in words], active_spans(audio, rate))
+    return tuple(place_words(words, spans))
 
 
 class Pyttsx3Engine(Engine):
@@ -136,7 +149,12 @@ class Pyttsx3Engine(Engine):
                 os.remove(path)
         segment = segment.set_channels(1).set_sample_width(2)
         self._rate = segment.frame_rate
-        return Clip(pcm=segment.raw_data, sample_rate=segment.frame_rate)
+        return Clip(
+            pcm=segment.raw_data,
+            sample_rate=segment.frame_rate,
+            words=_estimated_words(text, segment.raw_data, segment.frame_rate),
+            estimated=True,
+        )
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
@@ -146,7 +164,10 @@ class Pyttsx3Engine(Engine):
             lib = "unknown"
         # The system voice can change under us with an OS update; its id and pyttsx3's
         # version are the best identity there is.
-        return f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+        return (
+            f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+            f"|words=1"
+        )
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:
