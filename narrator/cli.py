@@ -163,6 +163,11 @@ def _options(**kwargs: Any) -> Any:
 )
 @click.option("--subtitles", type=click.Path(dir_okay=False), help="Write timings (.vtt/.srt).")
 @click.option("--chapters", type=click.Path(dir_okay=False), help="Write chapters (JSON).")
+@click.option(
+    "--timings",
+    type=click.Path(dir_okay=False),
+    help="Write sentence and word timings (narrator's timings JSON).",
+)
 @click.option("--intro", is_flag=True, help="Open with headline, byline, site and date.")
 @click.option("--outro", metavar="TEXT", help="A closing line to speak last.")
 @click.option("--disclosure", is_flag=True, help="Say (and tag) that the voice is synthetic.")
@@ -202,6 +207,7 @@ def narrate(
     loudness: float,
     subtitles: str | None,
     chapters: str | None,
+    timings: str | None,
     intro: bool,
     outro: str | None,
     disclosure: bool,
@@ -225,8 +231,10 @@ def narrate(
     batch = out_dir is not None or len(articles) > 1
     if batch and output:
         raise click.UsageError("Use -o for one article, or -d OUTDIR for several, not both.")
-    if batch and (subtitles or chapters):
-        raise click.UsageError("--subtitles and --chapters name one file: use them with -o.")
+    if batch and (subtitles or chapters or timings):
+        raise click.UsageError(
+            "--subtitles, --chapters and --timings name one file: use them with -o."
+        )
     if batch and verify:
         raise click.UsageError("--verify checks one narration: use it with one article and -o.")
     options = _options(
@@ -257,6 +265,7 @@ def narrate(
             sidecars = (
                 Path(subtitles) if subtitles else None,
                 Path(chapters) if chapters else None,
+                Path(timings) if timings else None,
             )
             _narrate_one(articles[0], output, options, executor, quiet, sidecars, verify)
     finally:
@@ -279,7 +288,7 @@ def _narrate_one(
     options: Any,
     executor: Any,
     quiet: bool,
-    sidecars: tuple[Path | None, Path | None],
+    sidecars: tuple[Path | None, Path | None, Path | None],
     verify: bool = False,
 ) -> None:
     from .pipeline import narrate as run
@@ -300,7 +309,7 @@ def _narrate_one(
         result = checked.narration
     else:
         result = run(article, out, options=options, progress=progress, executor=executor)
-    write_sidecars(result, subtitles=sidecars[0], chapters=sidecars[1])
+    write_sidecars(result, subtitles=sidecars[0], chapters=sidecars[1], timings=sidecars[2])
     if not quiet:
         click.echo(_summary(out, result, time.monotonic() - started), err=True)
     if verify and not quiet:

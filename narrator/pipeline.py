@@ -416,21 +416,33 @@ def _from_memo(
 
 
 def write_sidecars(
-    narration: Narration, *, subtitles: Path | None = None, chapters: Path | None = None
+    narration: Narration,
+    *,
+    subtitles: Path | None = None,
+    chapters: Path | None = None,
+    timings: Path | None = None,
 ) -> None:
-    """Write a narration's timings: ``subtitles`` as WebVTT (``.vtt``) or SubRip (``.srt``),
-    one cue per sentence with its written text, and ``chapters`` as Podcasting 2.0 JSON."""
-    from .timing import chapters_json, to_srt, to_webvtt
+    """Write a narration's timings: ``subtitles`` as WebVTT (``.vtt``, with word
+    timestamps) or SubRip (``.srt``) in readable captions (at most two lines of 42
+    characters and 7 seconds each, the written text), ``chapters`` as Podcasting 2.0 JSON,
+    and ``timings`` as narrator's timings JSON (whole sentences and their words)."""
+    from .timing import chapters_json, timings_json, to_srt, to_webvtt
 
     if subtitles is not None:
         suffix = subtitles.suffix.lower()
         if suffix not in {".vtt", ".srt"}:
             raise OutputError(f"Subtitles go in a .vtt or .srt file, not {subtitles.name}.")
-        text = to_srt(narration.cues) if suffix == ".srt" else to_webvtt(narration.cues)
+        if suffix == ".srt":
+            text = to_srt(narration.cues, readable=True)
+        else:
+            text = to_webvtt(narration.cues, readable=True)
         atomic_write(subtitles, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if chapters is not None:
         body = chapters_json(narration.chapters, title=narration.script.article.title)
         atomic_write(chapters, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+    if timings is not None:
+        doc = timings_json(narration.cues, duration_ms=narration.duration_ms)
+        atomic_write(timings, lambda tmp: tmp.write_text(doc, encoding="utf-8"))
 
 
 def _tags(article: Article, profile: VoiceProfile, options: NarrateOptions) -> Tags:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import SynthesisError, VoiceError
 from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
-from .base import Engine
+from .base import Engine, EngineVoice
 from .onnx_outputs import add_output, node_io
 from .timings import place_words, spoken_words
 
@@ -219,6 +220,32 @@ class HibariEngine(Engine):
             spans.append((round(start), round(end)))
             groups.append(group)
         return spans, groups
+
+    @classmethod
+    def identity(cls, profile: VoiceProfile) -> str:
+        try:
+            lib = version("hibari-tts")
+        except PackageNotFoundError:
+            lib = "unknown"
+        path = resolve_model(profile.model)
+        st = path.stat()
+        digest = _file_digest(path, st.st_size, st.st_mtime_ns)
+        return (
+            f"hibari-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+            f"|seed=0|words=1"
+        )
+
+    @classmethod
+    def available_voices(cls) -> list[EngineVoice]:
+        voices: dict[str, EngineVoice] = {}
+        if _BUNDLED in _package_voices():
+            voices[_BUNDLED] = EngineVoice(
+                "hibari", _BUNDLED, "US English, female, in the hibari-tts package"
+            )
+        for folder in reversed(voices_dirs()):
+            for onnx in sorted((folder / "hibari").glob("*.onnx")):
+                voices[onnx.stem] = EngineVoice("hibari", onnx.stem, f"model in {folder}")
+        return [voices[k] for k in sorted(voices)]
 
 
 _PUNCTUATION = frozenset(';:,.!?—…"“”()')
