@@ -45,6 +45,12 @@ class Engine(ABC):
     install_hint: ClassVar[str] = ""
     """What to install when the engine's library is missing."""
 
+    rate_curve: ClassVar[tuple[tuple[float, float], ...]] = ()
+    """How much faster speech really gets (measured from the audio, pauses excluded) when
+    the engine's own speed control is asked for each rate: pairs (asked, measured). A
+    pitch-preserving stretch makes up the difference (see :mod:`narrator.engines.stretch`),
+    so a profile's rate means what it says."""
+
     thread_safe: ClassVar[bool] = False
     """True when the engine may synthesize on a background thread (so synthesis can
     overlap with mastering and encoding)."""
@@ -60,6 +66,13 @@ class Engine(ABC):
     @abstractmethod
     def synthesize(self, text: str) -> Clip:
         """Render ``text`` (already normalized, one sentence or clause) to audio."""
+
+    def at_rate(self, clip: Clip) -> Clip:
+        """``clip`` (rendered with the engine's own speed control at the profile's rate)
+        brought to the rate exactly, by stretching what the engine left undone."""
+        from .stretch import residual, stretch_clip
+
+        return stretch_clip(clip, residual(self.profile.rate, self.rate_curve))
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:

@@ -106,6 +106,13 @@ class HibariEngine(Engine):
     name: ClassVar[str] = "hibari"
     max_chunk_chars: ClassVar[int] = 400
     native_rate: ClassVar[bool] = True
+    # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
+    rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
+        (0.5, 0.536),
+        (1.5, 1.61),
+        (2.0, 1.745),
+        (3.0, 1.909),
+    )
     install_hint: ClassVar[str] = _INSTALL
     thread_safe: ClassVar[bool] = True  # an onnxruntime session may run on any thread
 
@@ -167,7 +174,7 @@ class HibariEngine(Engine):
         audio = np.concatenate(pieces)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         words = tuple(place_words(spoken_words(text), spans, groups))
-        return Clip(pcm=pcm, sample_rate=self.sample_rate, words=words)
+        return self.at_rate(Clip(pcm=pcm, sample_rate=self.sample_rate, words=words))
 
     def _render(self, ids: list[int]) -> tuple[Any, Any]:
         """Phoneme ids -> (float32 audio, samples per id). The noise generator is seeded
@@ -232,7 +239,7 @@ class HibariEngine(Engine):
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
         return (
             f"hibari-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|seed=0|words=1"
+            f"|seed=0|words=1|rate-curve=1"
         )
 
     @classmethod

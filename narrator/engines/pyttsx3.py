@@ -67,6 +67,13 @@ class Pyttsx3Engine(Engine):
     name: ClassVar[str] = "pyttsx3"
     max_chunk_chars: ClassVar[int] = 600
     native_rate: ClassVar[bool] = True
+    # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
+    rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
+        (0.5, 0.517),
+        (1.5, 1.397),
+        (2.0, 1.803),
+        (3.0, 2.737),
+    )
     install_hint: ClassVar[str] = "pip install pyttsx3, and on Linux: apt-get install espeak-ng"
 
     def __init__(self, profile: VoiceProfile) -> None:
@@ -118,6 +125,11 @@ class Pyttsx3Engine(Engine):
             self._finished.clear()
             deadline = time.monotonic() + 5.0 + len(text) / 50.0
             with contextlib.redirect_stdout(io.StringIO()):
+                # pyttsx3.init() hands every caller the same driver, so another engine
+                # object may have changed its voice or rate since: set ours each time.
+                if self.profile.model:
+                    self._engine.setProperty("voice", self.profile.model)
+                self._engine.setProperty("rate", round(_BASE_WPM * self.profile.rate))
                 self._engine.save_to_file(text, str(path), name=f"u{self._count}")
                 self._engine.runAndWait()
                 while time.monotonic() < deadline:
@@ -149,12 +161,13 @@ class Pyttsx3Engine(Engine):
                 os.remove(path)
         segment = segment.set_channels(1).set_sample_width(2)
         self._rate = segment.frame_rate
-        return Clip(
+        clip = Clip(
             pcm=segment.raw_data,
             sample_rate=segment.frame_rate,
             words=_estimated_words(text, segment.raw_data, segment.frame_rate),
             estimated=True,
         )
+        return self.at_rate(clip)
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
@@ -166,7 +179,7 @@ class Pyttsx3Engine(Engine):
         # version are the best identity there is.
         return (
             f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|words=1"
+            f"|words=1|rate-curve=1"
         )
 
     @classmethod
