@@ -585,7 +585,9 @@ def voices() -> None:
         except NarratorError as exc:
             click.echo(f"\n{engine}: unavailable ({exc})")
             continue
-        click.echo(f"\n{engine} voices ({len(found)}; name one as 'model' in a profile):")
+        click.echo(
+            f"\n{engine} voices ({len(found)}; use with --voice, or as 'model' in a profile):"
+        )
         for voice in found:
             click.echo(f"  {voice.id:<28} {voice.description}")
 

@@ -373,6 +373,9 @@ class VoiceProfile:
     path: Path | None = None
     """The TOML file the profile was read from, if any."""
 
+    language: str = "en"
+    """The language the voice reads (BCP 47 primary subtag, e.g. ``en``, ``fr``)."""
+
 
 @dataclass(frozen=True)
 class Narration:

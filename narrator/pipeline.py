@@ -27,6 +27,7 @@ from .engines import engine_class
 from .errors import NoArticleError, OutputError, VoiceError
 from .extract import extract, load_rules
 from .ingest import FetchPolicy, read_source
+from .language import LANGUAGE_NAMES, resolve_language
 from .models import (
     Article,
     Block,
@@ -52,6 +53,7 @@ from .voices import DEFAULT_VOICE, get_profile
 __all__ = [
     "DISCLOSURE",
     "NarrateOptions",
+    "check_language",
     "intro_text",
     "lexicon_for",
     "load_article",
@@ -159,9 +161,16 @@ def make_script(
     """Segment and normalize an article into the sentences that will be spoken."""
     options = options or NarrateOptions()
     lexicon = lexicon or lexicon_for(options.lexicons)
+    language = resolve_language(
+        article.language, " ".join(b.text for b in article.blocks_for(options.parts))
+    )
+    article = dataclasses.replace(article, language=language)
+    # The normalizer's rules are English (number words, dates, units): another language
+    # is read as written, by a voice that knows it (see check_language).
+    english = language == "en"
     script = build_script(
         article,
-        speak=lambda text: normalize(text, lexicon=lexicon),
+        speak=(lambda text: normalize(text, lexicon=lexicon)) if english else _as_written,
         parts=options.parts,
         include_title=options.include_title,
         intro=intro_text(article) if options.intro else None,
@@ -174,6 +183,25 @@ def make_script(
             f"Check it with 'narrator extract --explain'."
         )
     return script
+
+
+def _as_written(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_language(article: Article, profile: VoiceProfile) -> None:
+    """Fail, saying how to add a voice, when the article is not in the voice's language."""
+    language = article.language or "en"
+    if language == profile.language:
+        return
+    name = LANGUAGE_NAMES.get(language, language)
+    voice_language = LANGUAGE_NAMES.get(profile.language, profile.language)
+    raise VoiceError(
+        f"The article is in {name} ({language}), but the voice {profile.name!r} reads "
+        f"{voice_language}. Add a {name} voice: put a Piper model (.onnx and .onnx.json, "
+        f"e.g. {language}_...-medium) in ~/.local/share/narrator/voices, or a profile with "
+        f'language = "{language}" naming it, and pass --voice with its name.'
+    )
 
 
 def resolve_voice(options: NarrateOptions) -> VoiceProfile:
@@ -218,6 +246,7 @@ def narrate(
     cache = ClipCache(options.cache_dir) if options.cache else None
     script = _respeak(_script(source, options, stdin, cache), options.respoken)
     article = script.article
+    check_language(article, profile)
     chunks = chunk_script(script, engine_class(profile.engine).max_chunk_chars)
     stats = RenderStats()
     # MP3 at 64 kbit/s low-passes away about 0.4 LU of K-weighted energy (measured on

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import VoiceError
+from .language import primary
 from .models import PausePolicy, VoiceProfile
 from .resources import voices_dirs
 
 __all__ = ["DEFAULT_VOICE", "get_profile", "load_profiles", "parse_profile"]
 
-DEFAULT_VOICE = "joe"
+DEFAULT_VOICE = "heart"
 _PAUSE_FIELDS = {f.name for f in fields(PausePolicy)}
 _NOT_PROFILES = {"lexicon.toml"}
 
@@ -50,7 +51,24 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> VoiceProfil
         pauses=pauses,
         description=str(data.get("description", "")),
         path=path,
+        language=primary(str(data.get("language", "en"))) or "en",
     )
+
+
+def _piper_language(config: Path) -> str:
+    """The language a Piper voice's config names (``language.code`` such as ``fr_FR``, or
+    its espeak voice), ``en`` when it names none."""
+    import json
+
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "en"
+    language = data.get("language") if isinstance(data, dict) else None
+    code = language.get("code") if isinstance(language, dict) else None
+    espeak = data.get("espeak") if isinstance(data, dict) else None
+    voice = espeak.get("voice") if isinstance(espeak, dict) else None
+    return primary(str(code or voice or "en")) or "en"
 
 
 def load_profiles() -> dict[str, VoiceProfile]:
@@ -64,6 +82,7 @@ def load_profiles() -> dict[str, VoiceProfile]:
                     engine="piper",
                     model=str(onnx),
                     description=f"Piper voice model found in {folder}",
+                    language=_piper_language(onnx.with_suffix(".onnx.json")),
                 )
         for toml_path in sorted(folder.glob("*.toml")):
             if toml_path.name in _NOT_PROFILES:
@@ -79,11 +98,33 @@ def load_profiles() -> dict[str, VoiceProfile]:
     return profiles
 
 
+def _engine_voice(name: str) -> VoiceProfile | None:
+    """A profile for a voice an engine lists (``narrator voices`` shows them), so any
+    listed voice works with ``--voice`` as listed; default pauses and rate."""
+    from .engines import engine_class, engine_names
+    from .errors import NarratorError
+
+    for engine in engine_names():
+        try:
+            offered = engine_class(engine).available_voices()
+        except NarratorError:
+            continue
+        for voice in offered:
+            if voice.id == name:
+                return VoiceProfile(
+                    name=name, engine=engine, model=name, description=voice.description
+                )
+    return None
+
+
 def get_profile(name: str) -> VoiceProfile:
     """The profile called ``name``."""
     profiles = load_profiles()
     if name in profiles:
         return profiles[name]
+    engine_voice = _engine_voice(name)
+    if engine_voice is not None:
+        return engine_voice
     known = ", ".join(sorted(profiles)) or "none"
     raise VoiceError(
         f"Unknown voice {name!r}. Known voices: {known}. Run 'narrator voices' to list them."
