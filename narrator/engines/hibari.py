@@ -45,12 +45,34 @@ def speed_for_rate(rate: float) -> float:
     return float(rate ** (1.0 / _EXPONENT))
 
 
-def _package_voices() -> dict[str, Any]:
+def _assets() -> Path | None:
+    """hibari's assets folder, found without importing hibari (whose import loads scipy):
+    working out a cached narration's identity must stay cheap."""
+    from importlib.util import find_spec
+
     try:
-        from hibari.voices import VOICES
-    except ImportError:
+        spec = find_spec("hibari")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "assets"
+    return folder if folder.is_dir() else None
+
+
+@cache
+def _package_voices() -> dict[str, Any]:
+    """hibari's voice registry (assets/voices.json), or empty when hibari is missing."""
+    import json
+
+    assets = _assets()
+    if assets is None:
         return {}
-    return dict(VOICES)
+    try:
+        data = json.loads((assets / "voices.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(data) if isinstance(data, dict) else {}
 
 
 def resolve_model(model: str) -> Path:
@@ -72,11 +94,16 @@ def resolve_model(model: str) -> Path:
             if path.is_file():
                 return path
     if name == _BUNDLED:
-        try:
-            from hibari.voices import voice_path
-        except ImportError as exc:
-            raise VoiceError(f"The hibari voice needs the hibari-tts package: {_INSTALL}.") from exc
-        return Path(voice_path(_BUNDLED, download_missing=False))
+        # What hibari.voices.voice_path("heart", download_missing=False) returns: the
+        # bundled file, never a download.
+        assets = _assets()
+        bundled = known.get(_BUNDLED, {})
+        if assets is None or not bundled.get("bundled"):
+            raise VoiceError(f"The hibari voice needs the hibari-tts package: {_INSTALL}.")
+        path = assets / str(bundled["file"])
+        if not path.is_file():
+            raise VoiceError(f"The hibari package has no {path.name}; reinstall it: {_INSTALL}.")
+        return path
     raise VoiceError(
         f"The hibari voice {name!r} is not on this machine, and narrator never downloads "
         f"voices. Put its ONNX file in a voices folder as hibari/{name}.onnx "
