@@ -26,7 +26,7 @@ CALIBRATION = (
     "Nobody expected the work to finish early; the council had planned for a month.",
     "Local shops said business was already returning to normal by the afternoon.",
 )
-RATES = (0.5, 1.5, 2.0, 3.0)
+RATES = (0.5, 0.75, 1.25, 1.5, 2.0, 3.0)
 
 
 def speech_seconds(clip: Clip) -> float:

@@ -11,7 +11,7 @@ Prints, for the seed story and a 5,000-word article of our own:
   two are comparable), against the size of the encoded output.
 
 Every measurement runs in its own process, so "cold" really is cold. Usage:
-    .venv/bin/python benchmarks/speed.py [--shared ../shared] [--skip-long]
+    .venv/bin/python benchmarks/speed.py [--shared ../shared] [--skip-long] [--voices heart,joe]
 """
 
 from __future__ import annotations
@@ -38,13 +38,22 @@ if mode == "baseline":
     options = NarrateOptions(voice=voice)
     spoken = [s.spoken for s in make_script(load_article(source, options), options).sentences]
     t1 = time.perf_counter()
-    from piper import PiperVoice, SynthesisConfig
-    from narrator.engines.piper import resolve_model
-    engine = PiperVoice.load(resolve_model(get_profile(voice).model))
-    config = SynthesisConfig(normalize_audio=False)
-    frames = sum(len(c.audio_float_array) for s in spoken for c in engine.synthesize(s, config))
+    profile = get_profile(voice)
+    if profile.engine == "hibari":  # the raw library, its own defaults
+        from hibari import Hibari
+        from narrator.engines.hibari import resolve_model as hibari_model
+        engine = Hibari(model=str(hibari_model(profile.model)), threads=2)
+        frames = sum(len(engine(s, seed=0)) for s in spoken)
+        rate = engine.sample_rate
+    else:
+        from piper import PiperVoice, SynthesisConfig
+        from narrator.engines.piper import resolve_model
+        engine = PiperVoice.load(resolve_model(profile.model))
+        config = SynthesisConfig(normalize_audio=False)
+        frames = sum(len(c.audio_float_array) for s in spoken for c in engine.synthesize(s, config))
+        rate = engine.config.sample_rate
     seconds = time.perf_counter() - t1
-    result = {"seconds": seconds, "audio_s": frames / engine.config.sample_rate}
+    result = {"seconds": seconds, "audio_s": frames / rate}
 elif mode == "first":  # a long-running process (the server): voice loaded, article new
     from narrator.pipeline import NarrateOptions, narrate
     from narrator.synth import engine_for
@@ -103,13 +112,13 @@ def edit_one_sentence(text: str) -> str:
     return text.replace(marker, "The figures were published late on Wednesday.", 1)
 
 
-def bench_article(name: str, source: Path, work: Path) -> dict[str, float]:
-    cache = work / f"cache-{name}"
-    out = work / f"{name}.mp3"
-    base = job("baseline", source, out, cache)
-    cold = job("cold", source, out, cache)
-    warm = job("warm2", source, out, cache)
-    first = job("first", source, out, work / f"cache-first-{name}")
+def bench_article(name: str, source: Path, work: Path, voice: str = "joe") -> dict[str, float]:
+    cache = work / f"cache-{name}-{voice}"
+    out = work / f"{name}-{voice}.mp3"
+    base = job("baseline", source, out, cache, voice)
+    cold = job("cold", source, out, cache, voice)
+    warm = job("warm2", source, out, cache, voice)
+    first = job("first", source, out, work / f"cache-first-{name}-{voice}", voice)
     row = {
         "audio_s": cold["audio_s"],
         "baseline_s": base["seconds"],
@@ -125,7 +134,7 @@ def bench_article(name: str, source: Path, work: Path) -> dict[str, float]:
     if source.suffix == ".md":
         edited = work / f"{name}-edited.md"
         edited.write_text(edit_one_sentence(source.read_text()))
-        redo = job("cold", edited, work / f"{name}-edited.mp3", cache)
+        redo = job("cold", edited, work / f"{name}-{voice}-edited.mp3", cache, voice)
         row["edit_s"] = redo["seconds"]
         row["edit_rendered"] = redo["rendered"]
         row["edit_pct_of_cold"] = 100 * redo["seconds"] / cold["seconds"]
@@ -136,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--skip-long", action="store_true", help="Seed only.")
+    parser.add_argument("--voices", default="heart,joe", help="Voices to measure, each in turn.")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from corpus import article
@@ -143,11 +153,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="narrator-bench-") as folder:
         work = Path(folder)
         seed = args.shared / "seeds" / "000_1faf2e8a263f80d6.txt"
-        rows = {"seed": bench_article("seed", seed, work)}
-        if not args.skip_long:
-            long5 = work / "long5000.md"
-            long5.write_text(article(5000))
-            rows["5,000 words"] = bench_article("long5000", long5, work)
+        rows = {}
+        for voice in [v for v in args.voices.split(",") if v]:
+            rows[f"seed {voice}"] = bench_article("seed", seed, work, voice)
+            if not args.skip_long:
+                long5 = work / "long5000.md"
+                long5.write_text(article(5000))
+                rows[f"5,000 w {voice}"] = bench_article("long5000", long5, work, voice)
 
         print(
             f"{'':14}{'audio':>8}{'engine':>9}{'cold':>8}{'ratio':>7}{'warm':>7}{'warm%':>7}"
@@ -162,9 +174,10 @@ def main() -> None:
                 f"{r['first_audio_warm_process_s']:6.2f}s {edit}"
             )
         print(
-            "engine: raw Piper on the same sentences; cold/warm: whole narration in a new "
-            "process; in-proc: warm again in a warm process; first: first encoded audio, "
-            "new process; first*: the same in a process with the voice loaded (a server)"
+            "engine: the raw library (Piper or hibari) on the same sentences; cold/warm: "
+            "whole narration in a new process; in-proc: warm again in a warm process; "
+            "first: first encoded audio, new process; first*: the same in a process with "
+            "the voice loaded (a server)"
         )
         if not args.skip_long:
             memory = {}
@@ -181,7 +194,9 @@ def main() -> None:
             growth = memory[20000]["peak_rss_mb"] - memory[5000]["peak_rss_mb"]
             allowed = (memory[20000]["bytes"] - memory[5000]["bytes"]) / 2**20 + 50
             print(f"memory growth 5,000 -> 20,000 words: {growth:.0f} MB (goal < {allowed:.0f} MB)")
-            print(f"peak RSS, 5,000 words with Piper: {rows['5,000 words']['peak_rss_mb']:.0f} MB")
+            for name, r in rows.items():
+                if name.startswith("5,000"):
+                    print(f"peak RSS, {name}: {r['peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -261,7 +261,8 @@ def test_script_prints_spoken_sentences(seed_path: Path) -> None:
 def test_voices_lists_profiles_and_engine_voices() -> None:
     code, stdout, _ = run("voices")
     assert code == 0
-    assert re.search(r"^\s+joe\s+piper\s+.*\(default\)$", stdout, re.M)
+    assert re.search(r"^\s+heart\s+hibari\s+.*\(default\)$", stdout, re.M)
+    assert re.search(r"^\s+joe\s+piper\s", stdout, re.M)
     assert re.search(r"^\s+espeak\s+pyttsx3\s", stdout, re.M)
     assert "en_US-joe-medium" in stdout
     assert "gmw/en-us" in stdout

@@ -136,6 +136,8 @@ class HibariEngine(Engine):
     # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
     rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
         (0.5, 0.536),
+        (0.75, 0.724),
+        (1.25, 1.11),
         (1.5, 1.61),
         (2.0, 1.745),
         (3.0, 1.909),
@@ -266,7 +268,7 @@ class HibariEngine(Engine):
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
         return (
             f"hibari-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|seed=0|words=1|rate-curve=1"
+            f"|seed=0|words=1|rate-curve=2"
         )
 
     @classmethod

@@ -148,6 +148,8 @@ class PiperEngine(Engine):
     # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
     rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
         (0.5, 0.611),
+        (0.75, 0.835),
+        (1.25, 1.13),
         (1.5, 1.369),
         (2.0, 1.587),
         (3.0, 1.876),
@@ -227,7 +229,7 @@ class PiperEngine(Engine):
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
         return (
             f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|noise=0|words=1|rate-curve=1"
+            f"|noise=0|words=1|rate-curve=2"
         )
 
     @classmethod

@@ -70,8 +70,10 @@ class Pyttsx3Engine(Engine):
     # Measured by benchmarks/rate_curve.py (speech only): see engines/stretch.py.
     rate_curve: ClassVar[tuple[tuple[float, float], ...]] = (
         (0.5, 0.517),
-        (1.5, 1.397),
-        (2.0, 1.803),
+        (0.75, 0.763),
+        (1.25, 1.224),
+        (1.5, 1.398),
+        (2.0, 1.801),
         (3.0, 2.737),
     )
     install_hint: ClassVar[str] = "pip install pyttsx3, and on Linux: apt-get install espeak-ng"
@@ -179,7 +181,7 @@ class Pyttsx3Engine(Engine):
         # version are the best identity there is.
         return (
             f"pyttsx3-{lib}|{profile.model}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|words=1|rate-curve=1"
+            f"|words=1|rate-curve=2"
         )
 
     @classmethod
