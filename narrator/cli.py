@@ -695,4 +695,7 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _terminate)
+    # A shell starts background jobs with SIGINT ignored; Ctrl-C or kill -INT must still
+    # stop narrator cleanly rather than be dropped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cli(prog_name="narrator")

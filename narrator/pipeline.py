@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -263,6 +263,11 @@ def narrate(
         except BaseException:
             if writer is not None:
                 writer.abort()
+            # Stop the synthesis thread now, not whenever the generator is collected: a
+            # thread still inside onnxruntime when the interpreter exits aborts the process
+            # ("terminate called"), after the error was printed and with exit status 134.
+            if isinstance(rendered, Generator):
+                rendered.close()
             raise
         finish_file(tmp, fmt, tags, assembler.timeline.chapters)
         if cache is not None:

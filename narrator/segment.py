@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errors import InputError
 from .models import Article, Block, BlockKind, Break, Chunk, Script, Sentence
 from .sentences import split_clauses, split_sentences
 
@@ -154,11 +155,24 @@ fragment, a hash or a pasted blob. Left whole, a 100 KB run segfaults espeak and
 Piper's model allocate memory in proportion to its square; cut at this length every
 chunk stays within the engine's ``max_chunk_chars``."""
 
+MAX_RUN_CHARS = 2000
+"""A run without a space longer than this is refused rather than read: cut into pieces,
+a 100 KB blob would still be three hours of spelled-out gibberish (measured with espeak:
+5.5 minutes of work and a 96 MB MP3)."""
+
 _LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def _break_long_tokens(text: str) -> str:
-    """``text`` with every run longer than :data:`MAX_TOKEN_CHARS` cut by spaces."""
+    """``text`` with every run longer than :data:`MAX_TOKEN_CHARS` cut by spaces; a run
+    longer than :data:`MAX_RUN_CHARS` is an :class:`InputError`."""
+    for match in _LONG_TOKEN.finditer(text):
+        if len(match.group(0)) > MAX_RUN_CHARS:
+            raise InputError(
+                f"The text holds a run of {len(match.group(0))} characters without a space "
+                f"(starting {match.group(0)[:20]!r}), which is not speakable text. Remove it, "
+                f"or break it up, and narrate again."
+            )
 
     def cut(match: re.Match[str]) -> str:
         run = match.group(0)
