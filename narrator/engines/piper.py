@@ -155,9 +155,7 @@ class PiperEngine(Engine):
         path = resolve_model(profile.model)
         st = path.stat()
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return (
-            f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}|noise=0"
-        )
+        return f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}|noise=0"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:
