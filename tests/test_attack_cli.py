@@ -145,3 +145,23 @@ def test_two_clean_runs_with_joe_are_byte_identical(tmp_path: Path) -> None:
         proc = narrate(str(article), "-o", str(out), "--no-cache", cache=tmp_path / "c")
         assert proc.returncode == 0, proc.stderr
     assert outs[0].read_bytes() == outs[1].read_bytes()
+
+
+def test_a_feed_where_every_episode_failed_exits_non_zero(tmp_path: Path) -> None:
+    from .test_feed import _write_config
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("one.txt", "two.md"):
+        (src / name).write_text("   \n", encoding="utf-8")  # empty: each article fails
+    config = _write_config(tmp_path / "show")
+    out = tmp_path / "site"
+    env = {**os.environ, "NARRATOR_CACHE": str(tmp_path / "c")}
+    proc = subprocess.run(
+        [str(NARRATOR), "feed", "build", str(src), "--config", str(config), "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=HANG_GUARD_S, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("Error: Every article failed (2 of 2)")
+    assert not (out / "feed.xml").exists()
