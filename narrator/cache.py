@@ -19,9 +19,10 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import struct
+import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,39 @@ __all__ = ["DEFAULT_MAX_BYTES", "CacheInfo", "ClipCache", "default_cache_dir"]
 DEFAULT_MAX_BYTES = 2 * 1024**3
 """Default size cap: about 13 hours of 22 kHz speech."""
 
-_MAGIC = b"NRC1"
-_HEADER = struct.Struct("<4sI")  # magic, sample rate
+# Version 2 adds the PCM length and a CRC-32 of rate and samples: a clip that was cut
+# short, bit-flipped or overwritten is caught on read instead of silently shortening (or
+# garbling) the narration. Version-1 entries simply miss and are rendered again.
+_MAGIC = b"NRC2"
+_HEADER = struct.Struct("<4sIQI")  # magic, sample rate, PCM bytes, CRC-32
+_RATES = range(4000, 192001)
+_KIND_NAMES = {"scripts": "script"}
+
+
+def _crc(clip: Clip) -> int:
+    return zlib.crc32(clip.pcm, zlib.crc32(struct.pack("<I", clip.sample_rate)))
+
+
+def _parse_clip(data: bytes) -> Clip | None:
+    """The clip in a cache file, or None when the file is not a whole, intact entry."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, size, crc = _HEADER.unpack_from(data)
+    pcm = data[_HEADER.size :]
+    if magic != _MAGIC or size != len(pcm) or size % 2 or rate not in _RATES:
+        return None
+    clip = Clip(pcm=pcm, sample_rate=rate)
+    return clip if _crc(clip) == crc else None
+
+
+def _audio_matches(audio: Path, meta: dict[str, Any]) -> bool:
+    try:
+        payload = audio.read_bytes()
+    except OSError:
+        return False
+    return len(payload) == meta.get("bytes") and (
+        hashlib.sha256(payload).hexdigest() == meta.get("sha256")
+    )
 
 
 def default_cache_dir() -> Path:
@@ -74,6 +106,7 @@ class ClipCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self._warned: set[str] = set()
 
     @staticmethod
     def key(identity: str, text: str) -> str:
@@ -83,25 +116,37 @@ class ClipCache:
     def _file(self, key: str) -> Path:
         return self.path / key[:2] / key
 
+    def _discard(self, what: str, *files: Path) -> None:
+        """Remove a damaged entry and say so once per kind: it is rendered again."""
+        for file in files:
+            with contextlib.suppress(OSError):
+                file.unlink()
+        if what not in self._warned:
+            self._warned.add(what)
+            print(
+                f"Warning: a damaged {what} in the cache at {self.root} was discarded and "
+                f"will be made again.",
+                file=sys.stderr,
+            )
+
     def get(self, key: str) -> Clip | None:
-        """The cached clip, or None when it is not cached (or the entry is damaged)."""
+        """The cached clip, or None when it is not cached (or the entry is damaged: then it
+        is removed, with a warning, and the clip is rendered again)."""
         file = self._file(key)
         try:
             data = file.read_bytes()
         except OSError:
             self.misses += 1
             return None
-        if len(data) < _HEADER.size:
+        clip = _parse_clip(data)
+        if clip is None:
             self.misses += 1
-            return None
-        magic, rate = _HEADER.unpack_from(data)
-        if magic != _MAGIC or (len(data) - _HEADER.size) % 2:
-            self.misses += 1
+            self._discard("clip", file)
             return None
         with contextlib.suppress(OSError):
             os.utime(file)
         self.hits += 1
-        return Clip(pcm=data[_HEADER.size :], sample_rate=rate)
+        return clip
 
     def put(self, key: str, clip: Clip) -> None:
         """Store ``clip``; a failure to write only costs a re-render next time."""
@@ -110,7 +155,7 @@ class ClipCache:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(_HEADER.pack(_MAGIC, clip.sample_rate))
+                fh.write(_HEADER.pack(_MAGIC, clip.sample_rate, len(clip.pcm), _crc(clip)))
                 fh.write(clip.pcm)
             os.replace(tmp, file)
         except OSError:
@@ -118,38 +163,54 @@ class ClipCache:
                 os.unlink(tmp)
 
     def get_text(self, kind: str, key: str) -> str | None:
-        """A small text entry (a memoized script) of ``kind``, or None."""
+        """A small text entry (a memoized script) of ``kind``, or None (also when it is
+        damaged: its checksum line no longer matches, so it is discarded)."""
         file = self.root / kind / key[:2] / f"{key}.json"
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            raw = file.read_bytes()
+        except OSError:
+            return None
+        digest, _, body = raw.partition(b"\n")
+        if digest.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
+            self._discard(_KIND_NAMES.get(kind, kind), file)
             return None
         with contextlib.suppress(OSError):
             os.utime(file)
-        return text
+        return body.decode("utf-8")
+
+    def discard_text(self, kind: str, key: str) -> None:
+        """Remove a text entry its reader found unusable (with the one-line warning)."""
+        self._discard(_KIND_NAMES.get(kind, kind), self.root / kind / key[:2] / f"{key}.json")
 
     def put_text(self, kind: str, key: str, text: str) -> None:
         """Keep a small text entry; a failure only costs recomputing it next time."""
         folder = self.root / kind / key[:2]
+        body = text.encode("utf-8")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
             os.replace(tmp, folder / f"{key}.json")
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
 
     def get_narration(self, key: str, fmt: str) -> tuple[Path, dict[str, Any]] | None:
-        """A memoized narration's audio file and metadata, or None."""
+        """A memoized narration's audio file and metadata, or None. The audio's size and
+        SHA-256 are checked against the metadata: a damaged memo is discarded (with a
+        warning) and the narration is made again, never copied out."""
         audio = self.narrations / key[:2] / f"{key}.{fmt}"
         meta = audio.with_suffix(".json")
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
             return None
-        if not audio.is_file():
+        except (OSError, ValueError):
+            self._discard("narration", audio, meta)
+            return None
+        if not isinstance(data, dict) or not _audio_matches(audio, data):
+            self._discard("narration", audio, meta)
             return None
         for file in (audio, meta):
             with contextlib.suppress(OSError):
@@ -157,19 +218,18 @@ class ClipCache:
         return audio, data
 
     def put_narration(self, key: str, fmt: str, audio: Path, meta: dict[str, Any]) -> None:
-        """Keep a copy of a finished narration; the metadata is written last, so a copy
-        killed half-way is never taken for a whole one."""
+        """Keep a copy of a finished narration; the metadata (with the audio's size and
+        checksum) is written last, so a copy killed half-way is never taken for a whole one."""
         folder = self.narrations / key[:2]
         try:
+            payload = audio.read_bytes()
+            meta = {**meta, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
             folder.mkdir(parents=True, exist_ok=True)
-            for suffix, write in (
-                (f".{fmt}", lambda tmp: shutil.copyfile(audio, tmp)),
-                (".json", lambda tmp: Path(tmp).write_text(json.dumps(meta), encoding="utf-8")),
-            ):
+            for suffix, data in ((f".{fmt}", payload), (".json", json.dumps(meta).encode())):
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
                 os.close(fd)
                 try:
-                    write(tmp)
+                    Path(tmp).write_bytes(data)
                     os.replace(tmp, folder / f"{key}{suffix}")
                 finally:
                     with contextlib.suppress(OSError):

@@ -117,7 +117,14 @@ class PiperEngine(Engine):
             ) from exc
         # normalize_audio=False keeps each sentence at the model's own level instead of
         # scaling every sentence to full scale; assembly level-matches with headroom.
-        self._config: Any = SynthesisConfig(length_scale=1.0 / profile.rate, normalize_audio=False)
+        # noise_scale=0 and noise_w_scale=0 make Piper deterministic: the same text gives
+        # the same samples, so a resumed or repeated run gives the same bytes.
+        self._config: Any = SynthesisConfig(
+            length_scale=1.0 / profile.rate,
+            normalize_audio=False,
+            noise_scale=0.0,
+            noise_w_scale=0.0,
+        )
 
     @property
     def sample_rate(self) -> int:
@@ -148,7 +155,7 @@ class PiperEngine(Engine):
         path = resolve_model(profile.model)
         st = path.stat()
         digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
+        return f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}|noise=0"
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:

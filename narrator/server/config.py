@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import NarratorError
+from ..errors import ConfigError
 
 __all__ = [
     "ConfigError",
@@ -28,10 +28,6 @@ def default_storage_dir() -> Path:
     """``$XDG_DATA_HOME/narrator/narrations``, else ``~/.local/share/narrator/narrations``."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "narrator" / "narrations"
-
-
-class ConfigError(NarratorError):
-    """``server.toml`` is missing, unreadable or has a bad value."""
 
 
 @dataclass(frozen=True)
