@@ -678,12 +678,22 @@ def feed_build(
     default=None,
     help="A server.toml (see server.example.toml).",
 )
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="URL",
+    help="Let pages from this origin (https://news.example) use the service; repeatable. "
+    "Added to cors_origins in the config.",
+)
 @_errors_to_click
-def serve(host: str | None, port: int | None, config_path: Path | None) -> None:
+def serve(
+    host: str | None, port: int | None, config_path: Path | None, allow_origins: tuple[str, ...]
+) -> None:
     """Serve the narration API, the web player and its demo page (needs the server extra)."""
     from .server import run
 
-    run(host, port, config_path)
+    run(host, port, config_path, allow_origins)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "ServerConfig",
     "default_storage_dir",
     "load_config",
+    "with_origins",
 ]
 
 
@@ -244,3 +245,13 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ServerConfi
         raise ConfigError(f"{where}: host should be a string and port a number.")
     _check(config, where)
     return config
+
+
+def with_origins(config: ServerConfig, origins: tuple[str, ...] | list[str]) -> ServerConfig:
+    """``config`` with more allowed CORS origins (``narrator serve --allow-origin URL``),
+    checked like ``cors_origins`` in server.toml."""
+    extra = tuple(o.strip().rstrip("/") for o in origins)
+    merged = tuple(dict.fromkeys((*config.cors_origins, *extra)))
+    updated = replace(config, cors_origins=merged)
+    _check(updated, "--allow-origin")
+    return updated
