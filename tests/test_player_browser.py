@@ -254,6 +254,21 @@ def test_player_across_origins(
                 ),
                 encoding="utf-8",
             )
+            # Hostile static set-ups: timings that are missing, or not narrator's format.
+            (site / "wrong.timings.json").write_text('{"version": 2, "cues": []}')
+            for name, timings in (
+                ("missing", "gone.timings.json"),
+                ("wrong", "wrong.timings.json"),
+            ):
+                (site / f"static-{name}.html").write_text(
+                    _page(
+                        "The Lighthouse Keeper",
+                        f'<narrator-player audio="{media}/episode.mp3" timings="{timings}" '
+                        f'article="#no such selector"></narrator-player>' + STATIC_ARTICLE,
+                        '<script src="narrator-player.js" defer></script>',
+                    ),
+                    encoding="utf-8",
+                )
             _run_spec(
                 node,
                 "embed.spec.mjs",

@@ -176,6 +176,26 @@ try {
   check("static: audio and timings came from the other origin", requested.some((u) => u.startsWith(`${MEDIA_URL}/episode.timings.json`)));
   await axe(stat, "static page while playing");
   await stat.close();
+
+  // --- 4. Static mode with bad timings: the audio still plays, and the status says why ---
+  for (const [name, reason] of [
+    ["missing", /The server answered 404/],
+    ["wrong", /not narrator's timings JSON/],
+  ]) {
+    const bad = await context.newPage();
+    bad.on("pageerror", (e) => check(`no script errors (static-${name})`, false, String(e)));
+    await bad.goto(`${PAGES_URL}/static-${name}.html`, { waitUntil: "networkidle" });
+    await press(bad, "play");
+    await bad.waitForFunction(() => window.__narrator.events.some((e) => e.type === "narrator-playing"), null, GUARD);
+    await bad.waitForTimeout(300);
+    s = await bad.evaluate(state);
+    check(
+      `static, ${name} timings: plays, and says it plays without highlighting`,
+      !s.paused && /^Playing without highlighting: the timings could not be read/.test(s.status) && reason.test(s.status),
+      s.status,
+    );
+    await bad.close();
+  }
 } catch (error) {
   check("the run finished", false, String(error && error.stack ? error.stack : error));
 } finally {

@@ -168,13 +168,13 @@
    */
   function parseTimings(doc) {
     if (!doc || doc.version !== 1 || !Array.isArray(doc.sentences)) {
-      throw new Error("the timings are not narrator's timings JSON (version 1)");
+      throw new Error("This is not narrator's timings JSON (version 1).");
     }
     const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : NaN);
     const cues = doc.sentences.map((s) => {
       const start = num(s.start_ms) / 1000;
       const end = num(s.end_ms) / 1000;
-      if (typeof s.text !== "string" || !(end > start)) throw new Error("a sentence in the timings is malformed");
+      if (typeof s.text !== "string" || !(end > start)) throw new Error("A sentence in the timings has no text or no time span.");
       const text = s.text;
       const words = (Array.isArray(s.words) ? s.words : [])
         .map((w) => ({
@@ -349,6 +349,7 @@
       this.source = null; // "file" (seekable), "mse" (grows as rendered) or "stream" (no seeking)
       this.state = "idle";
       this.sounding = false;
+      this.degraded = "";
       this.audio = new Audio();
       this.audio.preload = "none";
       this._index = null;
@@ -404,11 +405,13 @@
 
     get article() {
       const selector = this.getAttribute("article");
-      return (
-        (selector && document.querySelector(selector)) ||
-        document.querySelector("article") ||
-        document.querySelector("main")
-      );
+      let named = null;
+      try {
+        named = selector ? document.querySelector(selector) : null;
+      } catch (_) {
+        named = null; // not a valid selector: fall back as if it matched nothing
+      }
+      return named || document.querySelector("article") || document.querySelector("main");
     }
 
     /** What this player's resume position is stored under: the recording, or the page. */
@@ -641,7 +644,9 @@
         const response = await this.request(new URL(timings, location.href).href);
         this.addTimings(parseTimings(await response.json()));
       } catch (error) {
-        this.say(`Playing without highlighting: the timings could not be read. ${error.message}`);
+        // Said with "Playing" (not instead of it), so the reader knows why nothing lights up.
+        this.degraded = `without highlighting: the timings could not be read. ${error.message}`;
+        if (this.sounding) this.say(`Playing ${this.degraded}`);
       }
     }
 
@@ -841,7 +846,7 @@
       this.ui.back.disabled = false;
       this.ui.forward.disabled = false;
       this.setPlayButton(true);
-      this.say("Playing");
+      this.say(this.degraded ? `Playing ${this.degraded}` : "Playing");
       this.dispatchEvent(new CustomEvent("narrator-playing", { bubbles: true, detail: { at: performance.now() } }));
       cancelAnimationFrame(this._frame);
       const loop = () => {
