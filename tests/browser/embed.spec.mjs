@@ -136,6 +136,7 @@ try {
     );
     await stat.waitForTimeout(180);
   }
+  await stat.screenshot({ path: process.env.NARRATOR_SCREENSHOT || "/tmp/narrator-static.png", caret: "initial" });
   const exact = samples.filter((x) => x.shown !== null && x.shown === x.expected).length;
   const near = samples.filter((x) => x.shown !== null && x.near.includes(x.shown)).length;
   const distinct = new Set(samples.map((x) => x.shown).filter(Boolean)).size;

@@ -216,6 +216,9 @@ try {
 
   step = "screenshot";
   await page.screenshot({ path: SCREENSHOT, fullPage: true, caret: "initial" });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-dark.png"), fullPage: true, caret: "initial" });
+  await page.emulateMedia({ colorScheme: "light" });
   step = "axe";
   await axeBoth(page, "while playing");
   step = "after";
