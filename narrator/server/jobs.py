@@ -531,9 +531,11 @@ class JobManager:
             job.state = JobState.DONE
             self.count("completed")
         except NarratorError as exc:
-            self._fail(job, exc)
             if isinstance(exc, JobTimeoutError):
+                # Counted before the job shows as failed: a client that sees the failure
+                # and then asks /v1/stats must find it counted.
                 self.count("timed_out")
+            self._fail(job, exc)
         except Exception:  # a bug, not the client's doing: log it, tell the client little
             log.exception("narration %s failed", job.id)
             self._fail(job, InternalError("The narration failed inside the service."))
