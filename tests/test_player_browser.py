@@ -233,7 +233,12 @@ def test_player_across_origins(
             load_config(None, storage_dir=tmp_path / "store", clip_cache_dir=tmp_path / "clips"),
             [pages + "/"],
         )
-        with serve(config) as service:
+        tight = replace(
+            config,
+            storage_dir=tmp_path / "tight-store",
+            limits=replace(config.limits, job_timeout_s=0.5),
+        )
+        with serve(config) as service, serve(tight) as failing:
             script = f'<script src="{service}/narrator-player.js" defer></script>'
             (site / "embed.html").write_text(
                 _page(
@@ -251,6 +256,15 @@ def test_player_across_origins(
                     f'timings="{media}/episode.timings.json" article="#story"></narrator-player>'
                     + STATIC_ARTICLE,
                     '<script src="narrator-player.js" defer></script>',
+                ),
+                encoding="utf-8",
+            )
+            (site / "fails.html").write_text(
+                _page(
+                    "Survey notes",
+                    f'<narrator-player service="{failing}" article="#story"></narrator-player>'
+                    + _long_article(token + "x"),
+                    script,
                 ),
                 encoding="utf-8",
             )

@@ -98,6 +98,24 @@ try {
   );
   await stranger.close();
 
+  // --- 2b. A narration that fails on the service (its time limit): said, and Listen again ---
+  const failing = await context.newPage();
+  await failing.goto(`${PAGES_URL}/fails.html`, { waitUntil: "networkidle" });
+  await press(failing, "play");
+  await failing.waitForFunction(
+    () => /could not be made/.test(document.querySelector("narrator-player").shadowRoot.querySelector("[data-status]").textContent),
+    null,
+    GUARD,
+  );
+  s = await failing.evaluate(state);
+  const label = await failing.evaluate(() => document.querySelector("narrator-player").shadowRoot.querySelector("[data-play-label]").textContent);
+  check(
+    "failed narration: the reader is told why, and can press Listen again",
+    /^The audio could not be made\. The article took longer than 0\.5 seconds/.test(s.status) && label === "Listen" && s.paused && s.highlighted === null,
+    `${s.status} [${label}]`,
+  );
+  await failing.close();
+
   // --- 3. Static mode: a page here, the MP3 and timings on another host, no service --------
   const stat = await context.newPage();
   const requested = [];

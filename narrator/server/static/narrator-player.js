@@ -359,6 +359,7 @@
       this._dragging = false;
       this._pendingSeek = null;
       this._savedAt = 0;
+      this._generation = 0;
       const root = this.attachShadow({ mode: "open" });
       const css = document.createElement("link");
       css.rel = "stylesheet";
@@ -487,6 +488,28 @@
       this.ui.play.removeAttribute("aria-busy");
       this.say(message);
       this.setPlayButton(false);
+    }
+
+    /** The narration failed on the service: forget it, so Listen asks for it anew. */
+    abandon(message) {
+      clearTimeout(this._poll);
+      this._generation += 1; // answers still on their way belong to the abandoned narration
+      this.audio.pause();
+      this.audio.removeAttribute("src");
+      this.audio.load();
+      Object.assign(this, {
+        cues: [], places: [], ranges: [], words: [], current: -1, currentWord: -1,
+        narration: null, complete: false, knownDuration: NaN, source: null, sounding: false,
+        _index: null, _cursor: { from: 0 }, _pendingSeek: null,
+      });
+      if (highlightsWork()) {
+        CSS.highlights.delete(SENTENCE);
+        CSS.highlights.delete(WORD);
+      }
+      this.ui.previous.disabled = true;
+      this.ui.next.disabled = true;
+      this.state = "idle";
+      this.fail(message);
     }
 
     setPlayButton(isPlaying) {
@@ -673,12 +696,17 @@
             this.mseFailed(url);
             return;
           }
+          const generation = this._generation;
           const appended = () => new Promise((resolve) => buffer.addEventListener("updateend", resolve, { once: true }));
           try {
             const response = await this.request(url);
             const reader = response.body.getReader();
             for (;;) {
               const { done, value } = await reader.read();
+              if (generation !== this._generation) {
+                reader.cancel();
+                return;
+              }
               if (done) break;
               buffer.appendBuffer(value);
               await appended();
@@ -688,7 +716,7 @@
             if (media.readyState === "open") media.endOfStream();
           } catch (error) {
             // A very long narration can outgrow the browser's buffer: finish on the file.
-            this.mseFailed(url, error);
+            if (generation === this._generation) this.mseFailed(url, error);
           }
         },
         { once: true },
@@ -699,7 +727,7 @@
       if (this.state === "idle") return;
       this.source = "stream";
       this._mseUrl = url;
-      if (error && error.status) this.fail(`The audio could not be made. ${error.message}`);
+      if (error && error.status) this.abandon(`The audio could not be made. ${error.message}`);
       else if (this.complete) this.switchToFile();
     }
 
@@ -718,13 +746,17 @@
     /** Poll the growing timings until they are complete. */
     followTimings(url) {
       clearTimeout(this._poll);
+      const generation = this._generation;
       const poll = async () => {
         try {
           const response = await this.request(`${url}?from=${this.cues.length}`, { cache: "no-store" });
-          this.addTimings(parseTimings(await response.json()), true);
+          const timings = parseTimings(await response.json());
+          if (generation !== this._generation) return;
+          this.addTimings(timings, true);
         } catch (error) {
+          if (generation !== this._generation) return;
           if (error.status) {
-            this.fail(`The audio could not be made. ${error.message}`);
+            this.abandon(`The audio could not be made. ${error.message}`);
             return;
           }
           this.say(`Lost touch with the narration service. ${error.message}`);
