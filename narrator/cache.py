@@ -19,9 +19,10 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import struct
+import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,64 @@ __all__ = ["DEFAULT_MAX_BYTES", "CacheInfo", "ClipCache", "default_cache_dir"]
 DEFAULT_MAX_BYTES = 2 * 1024**3
 """Default size cap: about 13 hours of 22 kHz speech."""
 
-_MAGIC = b"NRC1"
-_HEADER = struct.Struct("<4sI")  # magic, sample rate
-# A clip with word timings: magic, sample rate, then the length of a JSON list of
-# [text, start, end] (and the estimated flag) that comes before the samples.
-_MAGIC_WORDS = b"NRC2"
-_HEADER_WORDS = struct.Struct("<4sII")
+# Version 3: the PCM length, the length of the clip's word timings (a JSON object of
+# "estimated" and [text, start, end] words, empty when the engine gave none) and a CRC-32
+# of rate, words and samples, so a clip that was cut short, bit-flipped or overwritten is
+# caught on read instead of silently shortening (or garbling) the narration, and a warm
+# run keeps its word timings. Older entries simply miss and are rendered again.
+_MAGIC = b"NRC3"
+_HEADER = struct.Struct("<4sIQII")  # magic, sample rate, PCM bytes, words bytes, CRC-32
+_RATES = range(4000, 192001)
+_KIND_NAMES = {"scripts": "script"}
+
+
+def _crc(rate: int, words: bytes, pcm: bytes) -> int:
+    return zlib.crc32(pcm, zlib.crc32(words, zlib.crc32(struct.pack("<I", rate))))
+
+
+def _words_json(clip: Clip) -> bytes:
+    if not clip.words:
+        return b""
+    doc = {"estimated": clip.estimated, "words": [[w.text, w.start, w.end] for w in clip.words]}
+    return json.dumps(doc).encode()
+
+
+def _encode(clip: Clip) -> bytes:
+    words = _words_json(clip)
+    crc = _crc(clip.sample_rate, words, clip.pcm)
+    return _HEADER.pack(_MAGIC, clip.sample_rate, len(clip.pcm), len(words), crc) + words
+
+
+def _parse_clip(data: bytes) -> Clip | None:
+    """The clip in a cache file, or None when the file is not a whole, intact entry."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, size, words_size, crc = _HEADER.unpack_from(data)
+    start = _HEADER.size + words_size
+    words, pcm = data[_HEADER.size : start], data[start:]
+    if magic != _MAGIC or size != len(pcm) or size % 2 or rate not in _RATES:
+        return None
+    if len(words) != words_size or _crc(rate, words, pcm) != crc:
+        return None
+    if not words:
+        return Clip(pcm=pcm, sample_rate=rate)
+    try:
+        meta = json.loads(words)
+        timed = tuple(ClipWord(str(t), int(a), int(b)) for t, a, b in meta["words"])
+        estimated = bool(meta["estimated"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return Clip(pcm=pcm, sample_rate=rate, words=timed, estimated=estimated)
+
+
+def _audio_matches(audio: Path, meta: dict[str, Any]) -> bool:
+    try:
+        payload = audio.read_bytes()
+    except OSError:
+        return False
+    return len(payload) == meta.get("bytes") and (
+        hashlib.sha256(payload).hexdigest() == meta.get("sha256")
+    )
 
 
 def default_cache_dir() -> Path:
@@ -68,30 +121,6 @@ class CacheInfo:
     """The size cap."""
 
 
-def _decode(data: bytes) -> Clip | None:
-    """A clip from a cache entry's bytes, or None when the entry is damaged."""
-    if len(data) < _HEADER.size:
-        return None
-    magic, rate = _HEADER.unpack_from(data)
-    if magic == _MAGIC:
-        pcm = data[_HEADER.size :]
-        return Clip(pcm=pcm, sample_rate=rate) if len(pcm) % 2 == 0 else None
-    if magic != _MAGIC_WORDS or len(data) < _HEADER_WORDS.size:
-        return None
-    _, rate, length = _HEADER_WORDS.unpack_from(data)
-    start = _HEADER_WORDS.size + length
-    pcm = data[start:]
-    if len(data) < start or len(pcm) % 2:
-        return None
-    try:
-        meta = json.loads(data[_HEADER_WORDS.size : start])
-        words = tuple(ClipWord(str(t), int(a), int(b)) for t, a, b in meta["words"])
-        estimated = bool(meta["estimated"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return Clip(pcm=pcm, sample_rate=rate, words=words, estimated=estimated)
-
-
 class ClipCache:
     """Clips on disk, one file per key, sharded by the key's first two hex digits."""
 
@@ -102,6 +131,7 @@ class ClipCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self._warned: set[str] = set()
 
     @staticmethod
     def key(identity: str, text: str) -> str:
@@ -111,20 +141,32 @@ class ClipCache:
     def _file(self, key: str) -> Path:
         return self.path / key[:2] / key
 
+    def _discard(self, what: str, *files: Path) -> None:
+        """Remove a damaged entry and say so once per kind: it is rendered again."""
+        for file in files:
+            with contextlib.suppress(OSError):
+                file.unlink()
+        if what not in self._warned:
+            self._warned.add(what)
+            print(
+                f"Warning: a damaged {what} in the cache at {self.root} was discarded and "
+                f"will be made again.",
+                file=sys.stderr,
+            )
+
     def get(self, key: str) -> Clip | None:
-        """The cached clip, or None when it is not cached (or the entry is damaged)."""
+        """The cached clip, or None when it is not cached (or the entry is damaged: then it
+        is removed, with a warning, and the clip is rendered again)."""
         file = self._file(key)
         try:
             data = file.read_bytes()
         except OSError:
             self.misses += 1
             return None
-        if len(data) < _HEADER.size:
-            self.misses += 1
-            return None
-        clip = _decode(data)
+        clip = _parse_clip(data)
         if clip is None:
             self.misses += 1
+            self._discard("clip", file)
             return None
         with contextlib.suppress(OSError):
             os.utime(file)
@@ -138,17 +180,7 @@ class ClipCache:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                if clip.words:
-                    words = json.dumps(
-                        {
-                            "estimated": clip.estimated,
-                            "words": [[w.text, w.start, w.end] for w in clip.words],
-                        }
-                    ).encode()
-                    fh.write(_HEADER_WORDS.pack(_MAGIC_WORDS, clip.sample_rate, len(words)))
-                    fh.write(words)
-                else:
-                    fh.write(_HEADER.pack(_MAGIC, clip.sample_rate))
+                fh.write(_encode(clip))
                 fh.write(clip.pcm)
             os.replace(tmp, file)
         except OSError:
@@ -156,38 +188,54 @@ class ClipCache:
                 os.unlink(tmp)
 
     def get_text(self, kind: str, key: str) -> str | None:
-        """A small text entry (a memoized script) of ``kind``, or None."""
+        """A small text entry (a memoized script) of ``kind``, or None (also when it is
+        damaged: its checksum line no longer matches, so it is discarded)."""
         file = self.root / kind / key[:2] / f"{key}.json"
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            raw = file.read_bytes()
+        except OSError:
+            return None
+        digest, _, body = raw.partition(b"\n")
+        if digest.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
+            self._discard(_KIND_NAMES.get(kind, kind), file)
             return None
         with contextlib.suppress(OSError):
             os.utime(file)
-        return text
+        return body.decode("utf-8")
+
+    def discard_text(self, kind: str, key: str) -> None:
+        """Remove a text entry its reader found unusable (with the one-line warning)."""
+        self._discard(_KIND_NAMES.get(kind, kind), self.root / kind / key[:2] / f"{key}.json")
 
     def put_text(self, kind: str, key: str, text: str) -> None:
         """Keep a small text entry; a failure only costs recomputing it next time."""
         folder = self.root / kind / key[:2]
+        body = text.encode("utf-8")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
             os.replace(tmp, folder / f"{key}.json")
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
 
     def get_narration(self, key: str, fmt: str) -> tuple[Path, dict[str, Any]] | None:
-        """A memoized narration's audio file and metadata, or None."""
+        """A memoized narration's audio file and metadata, or None. The audio's size and
+        SHA-256 are checked against the metadata: a damaged memo is discarded (with a
+        warning) and the narration is made again, never copied out."""
         audio = self.narrations / key[:2] / f"{key}.{fmt}"
         meta = audio.with_suffix(".json")
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
             return None
-        if not audio.is_file():
+        except (OSError, ValueError):
+            self._discard("narration", audio, meta)
+            return None
+        if not isinstance(data, dict) or not _audio_matches(audio, data):
+            self._discard("narration", audio, meta)
             return None
         for file in (audio, meta):
             with contextlib.suppress(OSError):
@@ -195,19 +243,18 @@ class ClipCache:
         return audio, data
 
     def put_narration(self, key: str, fmt: str, audio: Path, meta: dict[str, Any]) -> None:
-        """Keep a copy of a finished narration; the metadata is written last, so a copy
-        killed half-way is never taken for a whole one."""
+        """Keep a copy of a finished narration; the metadata (with the audio's size and
+        checksum) is written last, so a copy killed half-way is never taken for a whole one."""
         folder = self.narrations / key[:2]
         try:
+            payload = audio.read_bytes()
+            meta = {**meta, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
             folder.mkdir(parents=True, exist_ok=True)
-            for suffix, write in (
-                (f".{fmt}", lambda tmp: shutil.copyfile(audio, tmp)),
-                (".json", lambda tmp: Path(tmp).write_text(json.dumps(meta), encoding="utf-8")),
-            ):
+            for suffix, data in ((f".{fmt}", payload), (".json", json.dumps(meta).encode())):
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
                 os.close(fd)
                 try:
-                    write(tmp)
+                    Path(tmp).write_bytes(data)
                     os.replace(tmp, folder / f"{key}{suffix}")
                 finally:
                     with contextlib.suppress(OSError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -291,13 +292,15 @@ def _narrate_one(
     sidecars: tuple[Path | None, Path | None, Path | None],
     verify: bool = False,
 ) -> None:
+    from .encode import format_for_path
+    from .pipeline import check_sidecars, write_sidecars
     from .pipeline import narrate as run
-    from .pipeline import write_sidecars
 
     out = Path(output) if output else _default_output(article, options.format)
-    for extra in sidecars:
-        if extra is not None:
-            check_writable(extra)
+    # Every output path and format is checked before any work.
+    format_for_path(out, options.format)
+    check_writable(out)
+    check_sidecars(subtitles=sidecars[0], chapters=sidecars[1])
     started = time.monotonic()
     progress = _Progress(quiet, "Narrating")
     if verify:
@@ -686,14 +689,34 @@ def feed_build(
     default=None,
     help="A server.toml (see server.example.toml).",
 )
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="URL",
+    help="Let pages from this origin (https://news.example) use the service; repeatable. "
+    "Added to cors_origins in the config.",
+)
 @_errors_to_click
-def serve(host: str | None, port: int | None, config_path: Path | None) -> None:
+def serve(
+    host: str | None, port: int | None, config_path: Path | None, allow_origins: tuple[str, ...]
+) -> None:
     """Serve the narration API, the web player and its demo page (needs the server extra)."""
     from .server import run
 
-    run(host, port, config_path)
+    run(host, port, config_path, allow_origins)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM becomes an exception, like Ctrl-C's KeyboardInterrupt, so every cleanup on
+    # the way out runs: no hidden .part file is left beside the output.
+    raise SystemExit(128 + signum)
 
 
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
+    # A shell starts background jobs with SIGINT ignored; Ctrl-C or kill -INT must still
+    # stop narrator cleanly rather than be dropped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cli(prog_name="narrator")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import wave
@@ -28,6 +30,7 @@ __all__ = [
     "encode",
     "finish_file",
     "format_for_path",
+    "write_failed",
     "write_tags",
 ]
 
@@ -92,38 +95,126 @@ def format_for_path(path: Path | None, requested: str | None = None) -> str:
     return fmt
 
 
+def _target(path: Path) -> Path:
+    """Where a write to ``path`` really lands: a symlink's final target, else ``path``.
+
+    A symlink is followed, never replaced: a user's ``latest.mp3 -> episodes/12.mp3`` keeps
+    being a link and the episode it points at is the file rewritten (atomically, beside
+    it, so the temporary file is on the target's filesystem). Replacing the link itself
+    with a file would silently break whatever layout the link was there for.
+    """
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+def _kind(path: Path) -> str:
+    """``new``, ``file``, ``stream`` (a character device or FIFO), or what else it is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "new"
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: {exc.strerror}.") from exc
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "stream"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 def check_writable(path: Path) -> None:
-    """Fail early, before any synthesis, when ``path`` cannot be written."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
+    """Fail early, before any synthesis, when ``path`` cannot be written.
+
+    New paths and regular files are fine (they will be replaced atomically), and so are
+    character devices and FIFOs such as ``/dev/null`` or a pipe (written through); a
+    folder, a block device or a socket is refused.
+    """
+    target = _target(path)
+    kind = _kind(target)
+    if kind == "folder":
         raise OutputError(f"{path} is a folder. Give a file name such as {path / 'article.mp3'}.")
+    if kind == "stream":
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"Cannot write {path}: it is not writable.")
+        return
+    if kind not in {"new", "file"}:
+        raise OutputError(
+            f"Cannot write {path}: it is a {kind}, not a file. Give a file name (or a "
+            f"character device or FIFO such as /dev/null)."
+        )
+    folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(
             f"Cannot write {path}: the folder {folder} does not exist. Create it first."
         )
     if not os.access(folder, os.W_OK):
         raise OutputError(f"Cannot write {path}: the folder {folder} is not writable.")
-    if path.exists() and not os.access(path, os.W_OK):
+    if kind == "file" and not os.access(target, os.W_OK):
         raise OutputError(f"Cannot write {path}: the file exists and is read-only.")
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write`` on a temporary file beside ``path``, then move it into place.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
 
-    A failure at any point leaves no file at ``path`` (and the old file, if any, intact).
+
+def write_failed(path: Path, exc: OSError) -> OutputError:
+    """A disk-full, file-size-limit or I/O error while writing ``path``, as one line."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "the file is larger than this system allows (ulimit -f)",
+    }
+    reason = reasons.get(exc.errno or 0) or exc.strerror or str(exc)
+    return OutputError(f"Could not write {path}: {reason}. Free some space or write elsewhere.")
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a temporary file, then put the result at ``path``: the one way
+    narrator writes every output (audio, subtitles, chapters, feed files).
+
+    - a new path or a regular file: the temporary file sits beside it and is renamed over
+      it, so a failure at any point leaves the old file (or none) intact;
+    - a symlink: the same, for the file it points to (the link stays a link);
+    - a character device or FIFO (``/dev/null``, a pipe): the finished bytes are copied
+      into it; it is never replaced, so ``-o /dev/null`` as root cannot destroy it;
+    - anything else (a folder, a block device, a socket) is refused.
+
+    Disk-full and file-size-limit errors become one-line :class:`OutputError` s.
     """
     check_writable(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    target = _target(path)
+    stream = _kind(target) == "stream"
+    folder = None if stream else (target.parent if str(target.parent) else Path("."))
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+        try:
+            write(tmp)
+            if stream:
+                with tmp.open("rb") as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            else:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+        except OSError as exc:
+            # Only the file system's own failures: an OSError from an ``on_audio`` callback
+            # (a listener hanging up) is the caller's and must reach it unchanged.
+            if exc.errno not in _WRITE_ERRNOS:
+                raise
+            raise write_failed(path, exc) from exc
+    finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise
 
 
 class AudioWriter:

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,6 +54,7 @@ __all__ = [
     "DISCLOSURE",
     "NarrateOptions",
     "check_language",
+    "check_sidecars",
     "intro_text",
     "lexicon_for",
     "load_article",
@@ -291,8 +292,24 @@ def narrate(
         except BaseException:
             if writer is not None:
                 writer.abort()
+            # Stop the synthesis thread now, not whenever the generator is collected: a
+            # thread still inside onnxruntime when the interpreter exits aborts the process
+            # ("terminate called"), after the error was printed and with exit status 134.
+            if isinstance(rendered, Generator):
+                rendered.close()
             raise
         finish_file(tmp, fmt, tags, assembler.timeline.chapters)
+        if cache is not None:
+            # Memoized from the finished temporary file, not from ``out``: reading back a
+            # device or FIFO output (-o /dev/null) would store an empty "narration".
+            timeline = assembler.timeline
+            meta = {
+                "duration_ms": timeline.duration_ms,
+                "sample_rate": timeline.sample_rate,
+                "cues": [dataclasses.asdict(c) for c in timeline.cues],
+                "chapters": [dataclasses.asdict(c) for c in timeline.chapters],
+            }
+            cache.put_narration(memo_key, fmt, tmp, meta)
 
     try:
         atomic_write(out, write)
@@ -300,14 +317,6 @@ def narrate(
         if owned is not None:
             owned.shutdown(cancel_futures=True)
     timeline = assembler.timeline
-    if cache is not None:
-        meta = {
-            "duration_ms": timeline.duration_ms,
-            "sample_rate": timeline.sample_rate,
-            "cues": [dataclasses.asdict(c) for c in timeline.cues],
-            "chapters": [dataclasses.asdict(c) for c in timeline.chapters],
-        }
-        cache.put_narration(memo_key, fmt, out, meta)
     return Narration(
         output=out,
         format=fmt,
@@ -351,7 +360,12 @@ def _script(
     key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     saved = cache.get_text("scripts", key)
     if saved is not None:
-        return _script_from_json(saved)
+        try:
+            return _script_from_json(saved)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Intact bytes that no longer make a Script (written by another version):
+            # made again below instead of failing every run until the cache is cleared.
+            cache.discard_text("scripts", key)
     script = make_script(extract(document, rules), options, lexicon=lexicon)
     cache.put_text("scripts", key, json.dumps(dataclasses.asdict(script)))
     return script
@@ -426,7 +440,7 @@ def _from_memo(
     atomic_write(out, lambda tmp: shutil.copyfile(audio, tmp))
     cues = tuple(Cue.from_dict(c) for c in meta["cues"])
     if on_audio is not None:
-        on_audio(out.read_bytes())
+        on_audio(audio.read_bytes())
     if on_cue is not None:
         for cue in cues:
             on_cue(cue)
@@ -444,6 +458,23 @@ def _from_memo(
     )
 
 
+def check_sidecars(
+    *,
+    subtitles: Path | None = None,
+    chapters: Path | None = None,
+    timings: Path | None = None,
+) -> None:
+    """Refuse bad sidecar paths before any work, so a narration is never rendered (and its
+    audio written) only for its subtitles to be refused at the end."""
+    if subtitles is not None:
+        if subtitles.suffix.lower() not in {".vtt", ".srt"}:
+            raise OutputError(f"Subtitles go in a .vtt or .srt file, not {subtitles.name}.")
+        check_writable(subtitles)
+    for path in (chapters, timings):
+        if path is not None:
+            check_writable(path)
+
+
 def write_sidecars(
     narration: Narration,
     *,
@@ -457,10 +488,9 @@ def write_sidecars(
     and ``timings`` as narrator's timings JSON (whole sentences and their words)."""
     from .timing import chapters_json, timings_json, to_srt, to_webvtt
 
+    check_sidecars(subtitles=subtitles, chapters=chapters, timings=timings)
     if subtitles is not None:
         suffix = subtitles.suffix.lower()
-        if suffix not in {".vtt", ".srt"}:
-            raise OutputError(f"Subtitles go in a .vtt or .srt file, not {subtitles.name}.")
         if suffix == ".srt":
             text = to_srt(narration.cues, readable=True)
         else:

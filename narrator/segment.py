@@ -7,10 +7,12 @@ is passed in as a function so this module stays independent of the language.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errors import InputError
 from .models import Article, Block, BlockKind, Break, Chunk, Script, Sentence
 from .sentences import split_clauses, split_sentences
 
@@ -131,7 +133,8 @@ def chunk_script(script: Script, max_chars: int) -> tuple[Chunk, ...]:
     """
     chunks: list[Chunk] = []
     for s_index, sentence in enumerate(script.sentences):
-        pieces = split_clauses(sentence.spoken, max_chars) or [sentence.spoken]
+        spoken = _break_long_tokens(sentence.spoken)
+        pieces = split_clauses(spoken, max_chars) or [spoken]
         for p_index, piece in enumerate(pieces):
             last = p_index == len(pieces) - 1
             chunks.append(
@@ -143,3 +146,36 @@ def chunk_script(script: Script, max_chars: int) -> tuple[Chunk, ...]:
                 )
             )
     return tuple(chunks)
+
+
+MAX_TOKEN_CHARS = 64
+"""The longest run of characters without a space handed to an engine. English words stay
+far below it (the longest in common dictionaries has 45 letters); a longer run is a URL
+fragment, a hash or a pasted blob. Left whole, a 100 KB run segfaults espeak and makes
+Piper's model allocate memory in proportion to its square; cut at this length every
+chunk stays within the engine's ``max_chunk_chars``."""
+
+MAX_RUN_CHARS = 2000
+"""A run without a space longer than this is refused rather than read: cut into pieces,
+a 100 KB blob would still be three hours of spelled-out gibberish (measured with espeak:
+5.5 minutes of work and a 96 MB MP3)."""
+
+_LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+
+
+def _break_long_tokens(text: str) -> str:
+    """``text`` with every run longer than :data:`MAX_TOKEN_CHARS` cut by spaces; a run
+    longer than :data:`MAX_RUN_CHARS` is an :class:`InputError`."""
+    for match in _LONG_TOKEN.finditer(text):
+        if len(match.group(0)) > MAX_RUN_CHARS:
+            raise InputError(
+                f"The text holds a run of {len(match.group(0))} characters without a space "
+                f"(starting {match.group(0)[:20]!r}), which is not speakable text. Remove it, "
+                f"or break it up, and narrate again."
+            )
+
+    def cut(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return " ".join(run[i : i + MAX_TOKEN_CHARS] for i in range(0, len(run), MAX_TOKEN_CHARS))
+
+    return _LONG_TOKEN.sub(cut, text)

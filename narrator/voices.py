@@ -18,6 +18,10 @@ DEFAULT_VOICE = "heart"
 _PAUSE_FIELDS = {f.name for f in fields(PausePolicy)}
 _NOT_PROFILES = {"lexicon.toml"}
 
+MAX_PAUSE_MS = 10_000
+"""The longest pause a profile may ask for: ten seconds is already dead air, and a bound
+keeps a typo such as 3500000 from allocating an hour of silence per sentence."""
+
 
 def parse_profile(data: dict[str, Any], path: Path | None = None) -> VoiceProfile:
     """Build a profile from parsed TOML, with a clear error for any bad field."""
@@ -36,12 +40,23 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> VoiceProfil
             f"The {where} has unknown pause fields {sorted(unknown)}; "
             f"known ones are {sorted(_PAUSE_FIELDS)}."
         )
-    try:
-        pauses = PausePolicy(**{k: int(v) for k, v in pauses_raw.items()})
-        rate = float(data.get("rate", 1.0))
-    except (TypeError, ValueError) as exc:
-        raise VoiceError(f"The {where} has a value that is not a number: {exc}.") from exc
-    if not 0.25 <= rate <= 4.0:
+    for key, value in pauses_raw.items():
+        # bool is an int in Python, and a float such as 1e300 or nan converts badly.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise VoiceError(
+                f"The {where} has pauses.{key} = {value!r}; give whole milliseconds, "
+                f"from 0 to {MAX_PAUSE_MS}."
+            )
+        if not 0 <= value <= MAX_PAUSE_MS:
+            raise VoiceError(
+                f"The {where} has pauses.{key} = {value}; use 0 to {MAX_PAUSE_MS} milliseconds."
+            )
+    pauses = PausePolicy(**pauses_raw)
+    raw_rate = data.get("rate", 1.0)
+    if isinstance(raw_rate, bool) or not isinstance(raw_rate, int | float):
+        raise VoiceError(f"The {where} has rate = {raw_rate!r}; give a number from 0.25 to 4.0.")
+    rate = float(raw_rate)
+    if not 0.25 <= rate <= 4.0:  # also refuses nan
         raise VoiceError(f"The {where} has rate {rate}; use a value from 0.25 to 4.0.")
     return VoiceProfile(
         name=name,

@@ -368,7 +368,9 @@ def test_sigterm_stops_narrator_serve_during_a_job(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     stderr = proc.stderr.read().decode() if proc.stderr else ""
-    assert code in {0, -signal.SIGTERM}, stderr  # uvicorn re-raises the signal once done
+    # uvicorn re-raises the signal once it has shut down; the CLI's handler turns that into
+    # the conventional 128 + SIGTERM after its own cleanup (or the process dies of it).
+    assert code in {0, -signal.SIGTERM, 128 + signal.SIGTERM}, stderr
     assert "Traceback" not in stderr
     assert not list((tmp_path / "store").glob(f"*/{narration}/meta.json"))  # not kept half-done
 

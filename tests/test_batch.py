@@ -126,3 +126,8 @@ def test_single_article_on_synthesis_workers(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert measure(out).duration_s > 3
+    # Every chunk, in order: byte for byte what one process makes (Piper is deterministic).
+    alone = tmp_path / "alone.mp3"
+    result = CliRunner().invoke(cli, ["narrate", source, "-o", str(alone), "--no-cache", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == alone.read_bytes()

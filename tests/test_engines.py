@@ -18,7 +18,19 @@ def _rms_db(clip: Clip) -> float:
 
 
 def test_builtin_engines_are_registered() -> None:
+    """Built-ins come through the same entry-point group as plugins, and resolve to the
+    classes named there."""
+    from importlib.metadata import entry_points
+
+    from narrator.engines.piper import PiperEngine
+    from narrator.engines.pyttsx3 import Pyttsx3Engine
+
+    points = {ep.name: ep.value for ep in entry_points(group="narrator.engines")}
+    assert points["piper"] == "narrator.engines.piper:PiperEngine"
+    assert points["pyttsx3"] == "narrator.engines.pyttsx3:Pyttsx3Engine"
     assert {"piper", "pyttsx3"} <= set(engine_names())
+    assert engine_class("piper") is PiperEngine
+    assert engine_class("pyttsx3") is Pyttsx3Engine
 
 
 def test_unknown_engine() -> None:

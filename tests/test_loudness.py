@@ -63,9 +63,15 @@ def test_meter_agrees_with_ffmpeg_on_decoded_mp3(speech: np.ndarray, tmp_path: P
     assert peak == pytest.approx(decoded.true_peak_dbtp, abs=0.3)
 
 
-def test_true_peak_is_above_sample_peak_for_real_speech(speech: np.ndarray) -> None:
-    level = loudness.measure(speech * np.float32(2.0), RATE)
-    assert level.true_peak_dbtp >= level.sample_peak_dbfs
+def test_true_peak_finds_the_peak_between_samples() -> None:
+    # A sine at a quarter of the sample rate, 45 degrees off: every sample sits at
+    # 0.707 (-3.01 dBFS) while the waveform between them reaches 1.0 (0 dBTP). A meter
+    # that only looked at samples (or a true peak taken as max(sample peak, ...)) fails.
+    t = np.arange(RATE, dtype=np.float64)
+    tone = np.sin(2 * np.pi * t / 4 + np.pi / 4).astype(np.float32)
+    level = loudness.measure(tone, RATE)
+    assert level.sample_peak_dbfs == pytest.approx(-3.01, abs=0.05)
+    assert level.true_peak_dbtp == pytest.approx(0.0, abs=0.3)
 
 
 def test_silence_and_short_audio() -> None:

@@ -61,6 +61,25 @@ def _estimated_words(text: str, pcm: bytes, rate: int) -> tuple[ClipWord, ...]:
     return tuple(place_words(words, spans))
 
 
+# The largest temporary WAV one chunk can make: 600 characters at a slow rate is under a
+# minute, about 2.6 MB at 22.05 kHz; 8 MB leaves room.
+_MIN_FILE_SIZE_LIMIT = 8 * 1024 * 1024
+
+
+def _check_file_size_limit() -> None:
+    """Refuse to start under a tiny ``ulimit -f``: pyttsx3's espeak driver writes each
+    utterance to a WAV file from a callback, and when that write fails the driver's loop
+    never ends, so the run would hang instead of failing."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY and soft < _MIN_FILE_SIZE_LIMIT:
+        raise SynthesisError(
+            f"The file-size limit (ulimit -f) is {soft // 1024} KB, too small for the system "
+            f"voice's audio files; raise it to at least {_MIN_FILE_SIZE_LIMIT // 1024**2} MB."
+        )
+
+
 class Pyttsx3Engine(Engine):
     """A system voice. Rate is espeak's words-per-minute, so pitch stays natural."""
 
@@ -80,6 +99,7 @@ class Pyttsx3Engine(Engine):
 
     def __init__(self, profile: VoiceProfile) -> None:
         super().__init__(profile)
+        _check_file_size_limit()
         self._engine = self._init_driver()
         if profile.model:
             ids = {v.id for v in self._engine.getProperty("voices")}

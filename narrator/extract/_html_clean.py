@@ -28,7 +28,7 @@ from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from narrator.models import DroppedBlock
 
-__all__ = ["clean_tree", "paragraphize", "shorten"]
+__all__ = ["clean_tree", "paragraphize", "shorten", "tidy_headings"]
 
 # Elements that never carry text meant for a reader. The value is the rule name.
 _NEVER_SPOKEN: dict[str, str] = {
@@ -246,6 +246,69 @@ def _chrome_rule(el: HtmlElement) -> str | None:
         if rule is not None:
             return rule
     return None
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_PERMALINK_TOKENS = frozenset({"headerlink", "permalink", "anchor", "anchorjs", "hash"})
+# What docs generators put in a heading's link to itself: Sphinx and MkDocs "¶", Jekyll
+# and GitHub "#" or an icon (no text), kramdown "§", some themes a link emoji.
+_PERMALINK_TEXT = frozenset({"", "¶", "#", "§", "🔗", "⚓", "∞", "link", "permalink"})
+
+
+def _is_permalink(el: HtmlElement) -> bool:
+    if not (el.get("href") or "").startswith("#"):
+        return False
+    if (el.text_content() or "").strip().lower() not in _PERMALINK_TEXT:
+        return False
+    in_heading = any(a.tag in _HEADINGS for a in el.iterancestors())
+    return in_heading or any(t in _PERMALINK_TOKENS for t in _tokens(el))
+
+
+def _is_self_link_heading(el: HtmlElement) -> bool:
+    """``<h2><a class="header" href="#x">Requirements</a></h2>`` (mdBook): the link is the
+    heading's own text, whatever its class says."""
+    if not (el.get("href") or "").startswith("#"):
+        return False
+    parent = el.getparent()
+    return parent is not None and parent.tag in _HEADINGS
+
+
+_HEADING_WRAPPERS = frozenset({"div", "header", "hgroup", "span"})
+
+
+def _unwrap_heading(heading: HtmlElement) -> None:
+    """Drop the wrappers that hold nothing but ``heading``: DocBook nests every heading in
+    ``div.titlepage > div > div``, and trafilatura discards headings it finds that deep."""
+    own = " ".join(heading.text_content().split())
+    parent = heading.getparent()
+    while (
+        parent is not None
+        and parent.tag in _HEADING_WRAPPERS
+        and len(parent) == 1
+        and " ".join(parent.text_content().split()) == own
+    ):
+        above = parent.getparent()
+        parent.drop_tag()
+        parent = above
+
+
+def tidy_headings(tree: HtmlElement) -> None:
+    """Repair headings the way docs generators write them, before the title is read.
+
+    * A heading's link to itself ("Requirements¶") goes: every docs generator adds one
+      (Sphinx, MkDocs, mdBook, Jekyll, GitHub), and read aloud each heading ends in
+      "paragraph". Only an in-page link whose text is empty or a lone mark goes, so a
+      heading that links somewhere keeps its words.
+    * A self-link that carries the heading's words is unwrapped, so a class word on it
+      (mdBook's ``<a class="header">``) cannot drop the heading.
+    * Wrappers that hold nothing but a heading are unwrapped (DocBook).
+    """
+    for el in [a for a in tree.iter("a") if _is_permalink(a)]:
+        _remove(el)
+    for el in [a for a in tree.iter("a") if _is_self_link_heading(a)]:
+        el.drop_tag()
+    for heading in [h for h in tree.iter(*_HEADINGS)]:
+        _unwrap_heading(heading)
 
 
 def clean_tree(tree: HtmlElement, dropped: list[DroppedBlock]) -> None:

@@ -31,7 +31,7 @@ from lxml.html import HtmlElement
 
 from narrator.errors import InputTooLargeError, NoArticleError
 from narrator.extract._html_blocks import blocks_from_xml, filter_blocks, speakable
-from narrator.extract._html_clean import clean_tree, paragraphize
+from narrator.extract._html_clean import clean_tree, paragraphize, tidy_headings
 from narrator.models import Article, Block, BlockKind, DocFormat, Document, DroppedBlock
 
 __all__ = ["MAX_HTML_BYTES", "extract_html"]
@@ -83,6 +83,7 @@ def extract_html(document: Document) -> Article:
         raise ValueError(f"extract_html needs an HTML document, not {document.format.value}")
     _check_size(document)
     tree = _parse(document.text, document.source)
+    tidy_headings(tree)
     metadata = _metadata(tree, document.url)
 
     dropped: list[DroppedBlock] = []
@@ -188,12 +189,56 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         value = fields.get(theirs)
         if isinstance(value, str) and (value := speakable(value)):
             found[ours] = value
+    if "title" not in found or not _named_twice(tree, found["title"]):
+        # A title found in neither the <title> nor an <h1> came from somewhere else on the
+        # page (mdBook's hidden "Keyboard shortcuts" popup): prefer the headline.
+        headline = _headline_in_title_tag(tree)
+        if headline is not None:
+            found["title"] = headline
     if "title" in found:
         found["title"] = strip_site_suffix(found["title"], found.get("site_name"), url)
     language = _language(tree)
     if language:
         found["language"] = language
     return found
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _named_twice(tree: HtmlElement, title: str) -> bool:
+    """Whether ``title`` is in the page's ``<title>`` or a ``<meta>`` tag, or is one of its
+    ``<h1>`` headings: a title with a second source is the page's own."""
+    folded = _fold(title)
+    title_el = tree.find(".//title")
+    if title_el is not None and folded in _fold(title_el.text_content() or ""):
+        return True
+    if any(folded in _fold(m.get("content") or "") for m in tree.iter("meta")):
+        return True
+    return any(_fold(h1.text_content()) == folded for h1 in tree.iter("h1"))
+
+
+def _headline_in_title_tag(tree: HtmlElement) -> str | None:
+    """The page's ``<h1>`` that is also a piece of its ``<title>`` ("Installing widgets" in
+    "Installing widgets - The Widget Book"): two independent places naming the same words
+    are the headline, whatever else the page holds in headings (mdBook's hidden "Keyboard
+    shortcuts" popup was taken as the title)."""
+    title_el = tree.find(".//title")
+    if title_el is None or not (title_el.text_content() or "").strip():
+        return None
+    title = title_el.text_content()
+    headings: dict[str, str] = {}
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if len(_WORD.findall(text)) >= 2:
+            headings.setdefault(_fold(text), text)
+    # In title order: the site's name, usually last, is often an <h1> in the masthead too.
+    for piece in [title, *_TITLE_SEPARATOR.split(title)]:
+        found = headings.get(_fold(piece))
+        if found is not None:
+            return speakable(found) or None
+    return None
 
 
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|·•»:~]|::|[-–—])\s+")

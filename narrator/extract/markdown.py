@@ -132,9 +132,8 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
 def front_matter(text: str) -> tuple[dict[str, Any], str, list[DroppedBlock]]:
     """(keys, the text without its front matter, what was dropped) for YAML or TOML front matter.
 
-    Keys are lower-cased. YAML is read as the flat subset posts use (``key: value``,
-    ``[a, b]`` and ``- item`` lists, ``name:`` under an author) so no YAML library is needed;
-    front matter that cannot be read is dropped with a note rather than read aloud.
+    Keys are lower-cased. YAML is read with PyYAML's safe loader; front matter that cannot
+    be read is dropped with a note rather than read aloud.
     """
     if found := _TOML_FENCE.match(text):
         try:
@@ -148,37 +147,41 @@ def front_matter(text: str) -> tuple[dict[str, Any], str, list[DroppedBlock]]:
             return {}, text[found.end() :], [note]
         return {k.lower(): v for k, v in data.items()}, text[found.end() :], []
     if found := _YAML_FENCE.match(text):
-        return _simple_yaml(found.group("body")), text[found.end() :], []
+        try:
+            return _yaml(found.group("body")), text[found.end() :], []
+        except ValueError as exc:
+            note = DroppedBlock(
+                shorten(found.group("body")),
+                "markup:front-matter",
+                f"YAML front matter that could not be read ({exc})",
+            )
+            return {}, text[found.end() :], [note]
     return {}, text, []
 
 
-def _simple_yaml(body: str) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    key: str | None = None
-    for line in body.split("\n"):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indented = line[:1].isspace()
-        item = re.match(r"^\s*-\s+(.*)$", line)
-        if indented and key is not None and item:
-            previous = data.get(key)
-            data[key] = [*(previous if isinstance(previous, list) else []), _scalar(item.group(1))]
-        elif indented and key is not None and (pair := re.match(r"^\s+name:\s*(.+)$", line)):
-            data[key] = _scalar(pair.group(1))  # author:\n  name: Jane Doe
-        elif pair := re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line):
-            key, value = pair.group(1).lower(), pair.group(2).strip()
-            if value.startswith("[") and value.endswith("]"):
-                data[key] = [_scalar(v) for v in value[1:-1].split(",") if v.strip()]
-            elif value:
-                data[key] = _scalar(value)
-    return data
+def _yaml(body: str) -> dict[str, Any]:
+    """YAML front matter read by a real parser (quotes such as ``'It''s here'``, ``#``
+    inside quotes and ``>``/``|`` block values are all YAML's own rules); keys lower-cased,
+    and an author given as ``name:`` (alone or in a list) reduced to the name."""
+    import yaml
 
+    try:
+        data = yaml.safe_load(body)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc).splitlines()[0]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("it is not a table of keys and values")
 
-def _scalar(value: str) -> str:
-    value = re.sub(r"\s+#.*$", "", value.strip())
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-    return value.strip()
+    def simple(value: Any) -> Any:
+        if isinstance(value, dict) and "name" in value:
+            return value["name"]
+        if isinstance(value, list):
+            return [simple(v) for v in value]
+        return value
+
+    return {str(k).lower(): simple(v) for k, v in data.items()}
 
 
 def _first_key(meta: dict[str, Any], field: str) -> Any:

@@ -341,6 +341,13 @@ def _build(
             # new files are recorded, and the old ones stay until the feed moves on.
             _write_state(out_dir, {**previous, **done}, artwork)
 
+    if entries and not done:
+        # Every article failed: an empty feed written with exit status 0 would look like
+        # success (on Python 3.13 without audioop, every episode failed exactly so).
+        raise NarratorError(
+            f"Every article failed ({len(skipped)} of {len(entries)}), so no feed was written; "
+            f"the first failure: {skipped[0].reason if skipped else 'unknown'}"
+        )
     ordered = sorted(done.values(), key=lambda e: (-e.pub_date.timestamp(), e.guid))
     order = {e.guid: i for i, e in enumerate(ordered)}
     results.sort(key=lambda r: order[r.guid])

@@ -6,11 +6,13 @@ to the text before the language rules run.
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from narrator.errors import VoiceError
 
@@ -101,9 +103,57 @@ class Lexicon:
         return text
 
 
+MAX_LEXICON_BYTES = 1024 * 1024
+"""A lexicon file larger than this is refused: the shipped one is 1 KB, and reading is
+bounded so ``--lexicon /dev/zero`` fails at once instead of reading forever."""
+
+
+def _read_bounded(path: Path) -> str:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_LEXICON_BYTES + 1)
+    if len(data) > MAX_LEXICON_BYTES:
+        raise VoiceError(
+            f"The pronunciation lexicon {path} is larger than {MAX_LEXICON_BYTES // 1024} KB; "
+            "a lexicon is a short list of words. Give the right file."
+        )
+    return data.decode("utf-8")
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Whether ``pattern`` repeats something that itself repeats or branches, such as
+    ``(a+)+`` or ``(a|aa)*``: the shapes that make a backtracking matcher take exponential
+    time on a near-miss. Python's re cannot be given a time limit, so they are refused."""
+    parser: Any = importlib.import_module("re._parser")
+    constants: Any = importlib.import_module("re._constants")
+    repeats = {constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT}
+
+    def walk(items: Any, inside_repeat: bool) -> bool:
+        for op, arg in items:
+            if op in repeats:
+                _low, high, body = arg
+                repeats_many = high is constants.MAXREPEAT or high > 1
+                if inside_repeat and repeats_many:
+                    return True
+                if walk(body, inside_repeat or repeats_many):
+                    return True
+            elif op is constants.BRANCH:
+                if inside_repeat:
+                    return True
+                if any(walk(branch, inside_repeat) for branch in arg[1]):
+                    return True
+            elif op is constants.SUBPATTERN:
+                if walk(arg[3], inside_repeat):
+                    return True
+            elif op in {constants.ASSERT, constants.ASSERT_NOT} and walk(arg[1], inside_repeat):
+                return True
+        return False
+
+    return walk(parser.parse(pattern), False)
+
+
 def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(_read_bounded(path))
     except OSError as exc:
         raise VoiceError(
             f"The pronunciation lexicon {path} could not be read ({exc.strerror}). "
@@ -133,4 +183,10 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
                 f"The pattern {pattern!r} in the pronunciation lexicon {path} is not a valid "
                 f"regular expression with its replacement ({exc}). Fix or remove that entry."
             ) from exc
+        if _nested_repeat(pattern):
+            raise VoiceError(
+                f"The pattern {pattern!r} in the pronunciation lexicon {path} repeats a group "
+                "that itself repeats or has alternatives, which can take forever to match. "
+                "Rewrite it without the nested repetition (e.g. 'a+' for '(a+)+')."
+            )
     return sections[0], sections[1]

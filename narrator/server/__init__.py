@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,16 +52,24 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
 
 def run(
-    host: str | None = None, port: int | None = None, config_path: str | Path | None = None
+    host: str | None = None,
+    port: int | None = None,
+    config_path: str | Path | None = None,
+    allow_origins: Sequence[str] = (),
 ) -> None:
     """Serve until interrupted. ``host``/``port`` override the config file's, which
-    override the defaults (127.0.0.1:8000)."""
+    override the defaults (127.0.0.1:8000); ``allow_origins`` are added to its
+    ``cors_origins``."""
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
     config = load_config(config_path, **overrides)
+    if allow_origins:
+        from .config import with_origins
+
+        config = with_origins(config, list(allow_origins))
     app = create_app(config)
     import uvicorn
 

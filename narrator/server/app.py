@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -67,9 +67,11 @@ CACHE_DONE = "public, max-age=86400"
 """For a finished narration's parts. Not 'immutable': an html or text id is a hash of the
 content, but a url id is a hash of the URL, whose page may be narrated anew once evicted."""
 
+# media-src allows blob: because the player streams audio that is still rendering into a
+# MediaSource, whose object URL is a blob: URL; that is what lets it seek over what is ready.
 DEMO_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "media-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "media-src 'self' blob:; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
 
@@ -169,6 +171,7 @@ class Links(BaseModel):
     self: str
     audio: str
     timings: str
+    timings_json: str
     chapters: str
 
 
@@ -211,6 +214,7 @@ def _links(narration: str) -> Links:
         self=base,
         audio=f"{base}/audio",
         timings=f"{base}/timings.vtt",
+        timings_json=f"{base}/timings.json",
         chapters=f"{base}/chapters.json",
     )
 
@@ -487,6 +491,37 @@ def create_app(config: ServerConfig) -> FastAPI:
             media_type="text/vtt; charset=utf-8",
             headers={"Cache-Control": CACHE_DONE},
         )
+
+    @app.get(
+        "/v1/narrations/{narration}/timings.json",
+        tags=["narrations"],
+        response_class=Response,
+        responses={200: {"content": {"application/json": {}}}, **_ERRORS},
+    )
+    async def timings_live(
+        narration: Id,
+        start: Annotated[
+            int, Query(alias="from", ge=0, le=1_000_000, description="First sentence to send.")
+        ] = 0,
+    ) -> Response:
+        """Sentence and word timings (narrator's timings JSON). While the narration renders
+        this grows sentence by sentence (``complete`` false, ``duration_ms`` null), so a
+        player can highlight and seek over what is rendered; ``from=N`` sends only the
+        sentences from index N on, for a player that already has the first N."""
+        from ..timing import timings_json
+
+        item = find(narration)
+        if isinstance(item, Job) and item.result is None:
+            if item.state is JobState.FAILED and item.error is not None:
+                raise JobFailedError(item.error)
+            body = timings_json(item.cues()[start:], duration_ms=None, complete=False)
+            cache = "no-store"
+        else:
+            done = item.result if isinstance(item, Job) else item
+            assert done is not None
+            body = timings_json(done.cues[start:], duration_ms=done.duration_ms)
+            cache = CACHE_DONE
+        return Response(body, media_type="application/json", headers={"Cache-Control": cache})
 
     @app.get(
         "/v1/narrations/{narration}/chapters.json",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import NarratorError
+from ..errors import ConfigError
 
 __all__ = [
     "ConfigError",
@@ -21,6 +21,7 @@ __all__ = [
     "ServerConfig",
     "default_storage_dir",
     "load_config",
+    "with_origins",
 ]
 
 
@@ -28,10 +29,6 @@ def default_storage_dir() -> Path:
     """``$XDG_DATA_HOME/narrator/narrations``, else ``~/.local/share/narrator/narrations``."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "narrator" / "narrations"
-
-
-class ConfigError(NarratorError):
-    """``server.toml`` is missing, unreadable or has a bad value."""
 
 
 @dataclass(frozen=True)
@@ -248,3 +245,13 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ServerConfi
         raise ConfigError(f"{where}: host should be a string and port a number.")
     _check(config, where)
     return config
+
+
+def with_origins(config: ServerConfig, origins: tuple[str, ...] | list[str]) -> ServerConfig:
+    """``config`` with more allowed CORS origins (``narrator serve --allow-origin URL``),
+    checked like ``cors_origins`` in server.toml."""
+    extra = tuple(o.strip().rstrip("/") for o in origins)
+    merged = tuple(dict.fromkeys((*config.cors_origins, *extra)))
+    updated = replace(config, cors_origins=merged)
+    _check(updated, "--allow-origin")
+    return updated

@@ -23,6 +23,12 @@ from .ratelimit import RateLimiter
 
 __all__ = ["Guard", "json_error"]
 
+log = logging.getLogger("narrator.server")
+
+_LOGGED_ORIGINS_MAX = 256
+"""Refused origins named in the log once each (a bounded set, so a flood of made-up
+origins cannot grow memory or drown the log)."""
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -62,6 +68,7 @@ class Guard:
         self.read_limiter = RateLimiter(rl.read_per_minute, rl.read_burst)
         self.any_origin = "*" in config.cors_origins
         self.origins = frozenset(o.lower() for o in config.cors_origins if o != "*")
+        self._refused: set[str] = set()
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -84,6 +91,21 @@ class Guard:
         except ValueError:  # "http://[::1": not an origin, so not ours
             return False
         return netloc.lower() == headers.get("host", "").lower()
+
+    def log_refused(self, origin: str, method: str, path: str) -> None:
+        """Say in the log, once per origin, which page was refused and how to allow it:
+        the browser only tells the reader's console, so the operator would never know."""
+        if origin in self._refused or len(self._refused) >= _LOGGED_ORIGINS_MAX:
+            return
+        self._refused.add(origin)
+        log.warning(
+            "refused a cross-origin %s %s from %s: to allow pages there, start "
+            "narrator serve --allow-origin %s or add it to cors_origins in server.toml",
+            method,
+            path,
+            origin[:200].encode("ascii", "backslashreplace").decode(),
+            origin[:200].encode("ascii", "backslashreplace").decode(),
+        )
 
     def cors_headers(self, origin: str | None, allowed: bool) -> list[tuple[bytes, bytes]]:
         """Headers added to every response (Vary always: the answer depends on Origin)."""
@@ -134,18 +156,20 @@ class Guard:
         cors = self.cors_headers(origin, allowed)
 
         if method == "OPTIONS" and origin and "access-control-request-method" in headers:
-            await self.preflight(send, headers, allowed, cors)
+            await self.preflight(send, headers, allowed, cors, str(scope["path"]))
             return
         if origin and not allowed and method not in _SAFE:
             # Browsers would hide the answer anyway, but the work would still be done:
             # a page elsewhere must not be able to spend this service's CPU.
+            self.log_refused(origin, method, str(scope["path"]))
             await self.reply(
                 send,
                 403,
                 json_error(
                     403,
-                    f"Pages from {origin} may not use this service. Ask its operator to add "
-                    f"the origin to cors_origins in server.toml.",
+                    f"Pages from {origin} may not use this service. Ask its operator to allow "
+                    f"the origin (narrator serve --allow-origin {origin}, or cors_origins in "
+                    f"server.toml).",
                     "OriginNotAllowed",
                 ),
                 cors,
@@ -286,6 +310,7 @@ class Guard:
         headers: dict[str, str],
         allowed: bool,
         cors: list[tuple[bytes, bytes]],
+        path: str = "",
     ) -> None:
         """Answer a CORS preflight: 204 for allowed origins, methods and headers, else 403."""
         requested = {
@@ -295,6 +320,8 @@ class Guard:
         }
         method = headers["access-control-request-method"].upper()
         if not allowed or method not in {"GET", "HEAD", "POST"} or requested - _ALLOW_HEADERS:
+            if not allowed:
+                self.log_refused(headers.get("origin", ""), f"{method} (preflight)", path)
             await self.reply(
                 send,
                 403,

@@ -210,6 +210,7 @@ class Job:
     result: StoredNarration | None = None
     created: float = field(default_factory=time.monotonic)
     _audio: bytearray = field(default_factory=bytearray)
+    _cues: list[Cue] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -226,6 +227,17 @@ class Job:
         """The progressive MP3 bytes from ``offset`` on (empty when none are new)."""
         with self._lock:
             return bytes(self._audio[offset:])
+
+    def add_cue(self, cue: Cue) -> None:
+        """Keep a rendered sentence's timing, so a player can highlight it before the
+        narration is finished (``narrate(on_cue=...)`` calls this in sentence order)."""
+        with self._lock:
+            self._cues.append(cue)
+
+    def cues(self) -> tuple[Cue, ...]:
+        """The sentences rendered so far, in order."""
+        with self._lock:
+            return tuple(self._cues)
 
 
 @dataclass
@@ -513,14 +525,17 @@ class JobManager:
                 options=options,
                 progress=progress,
                 on_audio=on_audio,
+                on_cue=job.add_cue,
             )
             job.result = self.store.save(job.id, result)
             job.state = JobState.DONE
             self.count("completed")
         except NarratorError as exc:
-            self._fail(job, exc)
             if isinstance(exc, JobTimeoutError):
+                # Counted before the job shows as failed: a client that sees the failure
+                # and then asks /v1/stats must find it counted.
                 self.count("timed_out")
+            self._fail(job, exc)
         except Exception:  # a bug, not the client's doing: log it, tell the client little
             log.exception("narration %s failed", job.id)
             self._fail(job, InternalError("The narration failed inside the service."))
