@@ -136,19 +136,32 @@ def _resampled(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def load_audio(path: Path) -> np.ndarray:
     """``path`` (any format ffmpeg reads) as mono float samples at :data:`ASR_SAMPLE_RATE`,
-    ready to cut into sentences by their cues and pass to :func:`transcribe`."""
-    _model()  # the install hint, before PyAV's own import error
-    from faster_whisper import decode_audio
+    ready to cut into sentences by their cues and pass to :func:`transcribe`.
+
+    Decoded by the ffmpeg narrator already needs, not faster-whisper's PyAV path: PyAV's
+    releases change its API under faster-whisper (on Python 3.13 its ``open()`` no longer
+    takes ``metadata_errors``, so every file failed to decode)."""
+    import subprocess
 
     if not path.is_file():
         raise AudioError(f"{path} does not exist. Give the path of an audio file.")
+    command = [
+        "ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
+        "-f", "s16le", "-ac", "1", "-ar", str(ASR_SAMPLE_RATE), "-",
+    ]  # fmt: skip
     try:
-        samples: np.ndarray = decode_audio(str(path), sampling_rate=ASR_SAMPLE_RATE)
-    except Exception as exc:  # PyAV raises its own tree for every codec and I/O fault
+        done = subprocess.run(command, capture_output=True, check=False)
+    except OSError as exc:
         raise AudioError(
-            f"{path} could not be decoded as audio ({type(exc).__name__}). "
-            "Give an MP3, WAV or other audio file."
+            "Decoding audio needs ffmpeg: install it (apt-get install ffmpeg) and try again."
         ) from exc
+    if done.returncode != 0 or not done.stdout:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio"]
+        raise AudioError(
+            f"{path} could not be decoded as audio ({reason[0][:120]}). "
+            "Give an MP3, WAV or other audio file."
+        )
+    samples: np.ndarray = np.frombuffer(done.stdout, dtype="<i2").astype(np.float32) / 32768.0
     return samples
 
 
