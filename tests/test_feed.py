@@ -546,7 +546,9 @@ def test_an_edit_rerenders_one_episode_under_a_new_url_with_the_same_guid(
     assert new_url != old_url
     assert (copy.out / new_url.removeprefix(BASE)).is_file()
     assert not (copy.out / old_url.removeprefix(BASE)).exists()  # removed after the feed moved
-    assert len(result.removed) == 3  # the old mp3, vtt and chapters
+    # The old mp3, vtt, chapters, timings and read-along page.
+    assert len(result.removed) == 5
+    assert not any((copy.out / name).exists() for name in result.removed)
     # Only clips of changed sentences were rendered; the rest came from the cache.
     (updated,) = [e for e in result.episodes if e.status == "updated"]
     assert updated.rendered == 1 and updated.cached >= 3
@@ -612,6 +614,8 @@ def test_a_removed_article_leaves_the_feed_and_its_files_go(site: Site, tmp_path
     urls = [gone.find("enclosure").get("url")] + [
         gone.find(f"podcast:{tag}", NS).get("url") for tag in ("transcript", "chapters")
     ]
+    stem = urls[0].removesuffix(".mp3")
+    urls += [f"{stem}.timings.json", f"{stem}.html"]  # the read-along page and its timings
     (copy.src / "library-hours.txt").unlink()
     result = copy.build()
     assert set(_items(copy.feed())) == {"tide-pools.md", "night-bridge.html"}

@@ -487,7 +487,10 @@ def artwork_problem(artwork: Path) -> str | None:
     """What keeps ``artwork`` from Apple Podcasts (square JPEG or PNG, RGB, 1400 to 3000 px),
     as a clause with the measured size and what to do; ``None`` when it is fine."""
     try:
-        data = artwork.read_bytes()
+        with artwork.open("rb") as handle:
+            # The frame header comes before the pixels; only metadata (EXIF, ICC) can push
+            # it further in, and never by a megabyte in a real cover.
+            data = handle.read(1 << 20)
     except OSError as exc:
         return (
             f"artwork {artwork} cannot be read ({exc.strerror or exc}): give the path of a "
