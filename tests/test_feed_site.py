@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -530,3 +532,27 @@ def test_feed_commands_have_help_and_appear_in_the_readme() -> None:
     build_help = CliRunner().invoke(cli, ["feed", "build", "--help"]).output
     for option in ("--allow-private-urls", "--state-dir"):
         assert option in build_help and option in readme, option
+
+
+@pytest.mark.slow
+def test_a_state_dir_on_another_file_system_still_moves_audio_into_place(
+    tmp_path: Path,
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    state = Path(tempfile.mkdtemp(dir=shm, prefix="narrator-feed-state-"))
+    try:
+        config = load_config(_show(tmp_path / "show"))
+        src = tmp_path / "articles"
+        src.mkdir()
+        shutil.copy(TIDE, src)
+        out = tmp_path / "site"
+        result = build_feed(src, config, out, state_dir=state)
+        (episode,) = result.episodes
+        assert episode.audio.stat().st_size > 0 and episode.audio.parent == out / "episodes"
+        assert os.stat(episode.audio).st_dev != state.stat().st_dev
+        assert list((state / "work").iterdir()) == []  # copied over, then removed
+        assert all(SERVED.fullmatch(n) for n in _published(out)), _published(out)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
