@@ -812,7 +812,10 @@ def _replace(key: str, line: str | None) -> Callable[[str], str]:
         (_replace("title", None), r"title is missing"),
         (_replace("title", 'title = "  "'), r"title is missing"),
         (_replace("category", 'category = "Podcasting"'), r"'Podcasting' is not an Apple"),
-        (_replace("category", 'category = "news"'), r"'news' is not an Apple Podcasts category"),
+        (
+            _replace("category", 'category = "news"'),
+            r"'news' is not an Apple Podcasts category: write 'News'",
+        ),
         (
             _replace("subcategory", 'subcategory = "Improv"'),
             r"subcategory 'Improv' is not in Apple's 'News' category",

@@ -296,9 +296,11 @@ def load_config(path: Path) -> FeedConfig:
 
     category = text("category", data.get("category"))
     if category is not None and category not in APPLE_CATEGORIES:
+        # Apple matches the spelling exactly; "news" for "News" is the usual slip.
+        near = [c for c in APPLE_CATEGORIES if c.casefold() == category.casefold()]
         problems.append(
-            f"category {category!r} is not an Apple Podcasts category: use one of "
-            f"{', '.join(APPLE_CATEGORIES)}"
+            f"category {category!r} is not an Apple Podcasts category: "
+            + (f"write {near[0]!r}" if near else f"use one of {', '.join(APPLE_CATEGORIES)}")
         )
         category = None
     subcategory = data.get("subcategory")
