@@ -345,6 +345,18 @@ def test_the_episode_page_carries_the_static_player_over_the_transcript(built: P
 
 
 @pytest.mark.slow
+def test_the_pages_parse_as_html5_without_a_single_error(built: Path) -> None:
+    import html5lib
+
+    pages = [built / "index.html", *(built / "episodes").glob("*.html")]
+    assert len(pages) == 2
+    for page in pages:
+        parser = html5lib.HTMLParser(strict=True)
+        parser.parse(page.read_bytes())  # raises on the first parse error
+        assert parser.errors == [], page.name
+
+
+@pytest.mark.slow
 def test_the_pages_are_styled_for_dark_mode_and_phones(built: Path) -> None:
     css = (built / "site.css").read_text(encoding="utf-8")
     assert "@media (prefers-color-scheme: dark)" in css
