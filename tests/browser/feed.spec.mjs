@@ -1,7 +1,9 @@
 // Drives the podcast site `narrator feed build` writes, in Debian's chromium, as a listener
 // would: the index and a read-along page, in light and dark mode, on a desktop and a phone.
 // Run by tests/test_feed_browser.py:
-//   FEED_URL=http://127.0.0.1:PORT/ FEED_EPISODE=episodes/NAME.html node feed.spec.mjs
+//   FEED_URL=http://127.0.0.1:PORT/ FEED_EPISODE=episodes/NAME.html [FEED_PLAYBACK=1] node feed.spec.mjs
+// FEED_PLAYBACK=1 also plays the episode in the player's static mode and checks the
+// read-along (highlight, click a sentence, Media Session, axe while playing).
 // The server sends `Content-Security-Policy: default-src 'self'`, so any inline script or
 // style the pages needed would show up as a CSP report. Prints one line per check and exits
 // non-zero when any check fails.
@@ -19,6 +21,7 @@ const EPISODE = process.env.FEED_EPISODE;
 const SCREENSHOTS = process.env.FEED_SCREENSHOTS || "/tmp/narrator-feed";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const GUARD = { timeout: 60000 }; // a hang guard, not a speed limit
+const PLAYBACK = process.env.FEED_PLAYBACK === "1";
 if (!SITE || !EPISODE) throw new Error("set FEED_URL and FEED_EPISODE to the site under test");
 
 const failures = [];
@@ -94,11 +97,12 @@ const context = await chromium.launchPersistentContext(profile, {
   ],
 });
 
+let step = "loading"; // what the console's CSP reports are attributed to
+
 try {
   const page = context.pages()[0] || (await context.newPage());
   const csp = [];
   const missing = [];
-  let step = "loading";
   page.on("pageerror", (e) => check("no script errors", false, String(e)));
   page.on("console", (m) => {
     // axe-core itself tries an inline style (blocked, harmless); the pages must need none.
@@ -164,6 +168,27 @@ try {
   // Static mode: the MP3 and the timings JSON beside the page, no service.
   await page.emulateMedia({ colorScheme: "light" });
   step = "playback";
+  if (PLAYBACK) await playback(page, page0);
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.reload({ waitUntil: "networkidle" });
+  const narrow = await page.evaluate(overflow);
+  check("episode page on a 360 px phone: no sideways scrolling", narrow <= 0, `${narrow} px too wide`);
+  await page.screenshot({ path: `${SCREENSHOTS}-episode-phone.png`, fullPage: true });
+
+  check("no CSP violations under default-src 'self'", csp.length === 0, csp.join(" | "));
+  check("every file the pages ask for is in the site", missing.length === 0, missing.join(", "));
+} catch (error) {
+  check("the run finished", false, String(error && error.stack ? error.stack : error));
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+console.log(failures.length ? `${failures.length} checks failed` : "all checks passed");
+process.exit(failures.length ? 1 : 0);
+
+async function playback(page, page0) {
   await press(page, "play");
   await page.waitForFunction(() => !document.querySelector("narrator-player").audio.paused, null, GUARD);
   await page.waitForFunction(() => document.querySelector("narrator-player").cues.length > 0, null, GUARD);
@@ -201,21 +226,4 @@ try {
     await page.screenshot({ path: `${SCREENSHOTS}-episode-${scheme}.png`, fullPage: true });
   }
   await press(page, "play");
-
-  await page.setViewportSize({ width: 360, height: 740 });
-  await page.reload({ waitUntil: "networkidle" });
-  wide = await page.evaluate(overflow);
-  check("episode page on a 360 px phone: no sideways scrolling", wide <= 0, `${wide} px too wide`);
-  await page.screenshot({ path: `${SCREENSHOTS}-episode-phone.png`, fullPage: true });
-
-  check("no CSP violations under default-src 'self'", csp.length === 0, csp.join(" | "));
-  check("every file the pages ask for is in the site", missing.length === 0, missing.join(", "));
-} catch (error) {
-  check("the run finished", false, String(error && error.stack ? error.stack : error));
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
 }
-
-console.log(failures.length ? `${failures.length} checks failed` : "all checks passed");
-process.exit(failures.length ? 1 : 0);
