@@ -357,6 +357,7 @@ def build_feed(
     if config.intro and not options.intro:
         options = dataclasses.replace(options, intro=True)
     out_dir = Path(out_dir)
+    fresh = not out_dir.exists()
     _prepare_out_dir(out_dir)
     state = Path(state_dir) if state_dir is not None else default_state_dir(out_dir)
     _prepare_state_dir(state, out_dir)
@@ -366,7 +367,14 @@ def build_feed(
     with _site_lock(state, out_dir):
         _migrate_state(out_dir, state)
         _clear_work(state)
-        return _build(source, config, out_dir, state, options, progress, warn)
+        try:
+            return _build(source, config, out_dir, state, options, progress, warn)
+        except AllArticlesFailedError:
+            if fresh:  # "left as it was": not even the empty folders this build made
+                for folder in (episodes_dir, out_dir):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
 
 
 def default_state_dir(out_dir: Path) -> Path:
