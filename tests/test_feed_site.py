@@ -454,9 +454,11 @@ def test_when_every_article_fails_the_build_exits_non_zero(tmp_path: Path) -> No
     assert len(lines) == 3, lines
     assert lines[0].startswith("Warning: Skipped ") and "empty.md" in lines[0]
     assert lines[1].startswith("Warning: Skipped ") and "photo.html" in lines[1]
+    first = lines[0].split(": ", 2)[2].rstrip(".")  # the first warning's reason
     assert lines[2] == (
-        f"Error: All 2 articles in {src} failed, so nothing was published and {out} was left "
-        f"as it was. Fix what the warnings name, then build again."
+        f"Error: Every article failed (2 of 2) in {src}, so nothing was published and {out} "
+        f"was left as it was; the first failure: {first}. Fix what the warnings name, then "
+        f"build again."
     )
     assert "Traceback" not in result.output
     assert not out.exists()  # no empty feed that looks like a success, not even a folder
@@ -467,7 +469,9 @@ def test_every_article_failed_is_a_narrator_error_with_each_failure(tmp_path: Pa
     src = tmp_path / "articles"
     src.mkdir()
     (src / "empty.txt").write_text("")
-    with pytest.raises(AllArticlesFailedError, match=r"^The only article in .* failed") as caught:
+    with pytest.raises(
+        AllArticlesFailedError, match=r"^Every article failed \(1 of 1\) in "
+    ) as caught:
         build_feed(src, config, tmp_path / "site")
     (skipped,) = caught.value.skipped
     assert skipped.source.endswith("empty.txt")
@@ -510,7 +514,7 @@ def test_allow_private_urls_lets_a_build_fetch_from_loopback(
     assert refused.exit_code == 1
     warning, error = refused.stderr.splitlines()
     assert warning.startswith(f"Warning: Skipped {loopback_article}: Refusing to fetch")
-    assert error.startswith("Error: The only article in ")
+    assert error.startswith("Error: Every article failed (1 of 1) in ")
 
     allowed = _feed_build(
         str(urls), "--config", str(config), "--out", str(out), "--allow-private-urls"

@@ -450,7 +450,7 @@ def _build(
         # without audioop, every episode once failed exactly so); the warnings have named
         # each failure, this says the build as a whole did nothing.
         raise AllArticlesFailedError(
-            f"Every article failed ({len(skipped)} of {len(entries)} in {source}), so nothing "
+            f"Every article failed ({len(skipped)} of {len(entries)}) in {source}, so nothing "
             f"was published and {out_dir} was left as it was; the first failure: "
             f"{skipped[0].reason.rstrip('.')}. Fix what the warnings name, then build again.",
             tuple(skipped),
