@@ -629,6 +629,22 @@ def feed() -> None:
     """Build a podcast feed of narrated articles."""
 
 
+@feed.command("init")
+@click.argument("path", default="feed.toml", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@_errors_to_click
+def feed_init(path: str, force: bool) -> None:
+    """Write a commented feed.toml to fill in (PATH, default ./feed.toml)."""
+    from .feed import init_config
+
+    written = init_config(Path(path), force=force)
+    click.echo(
+        f"Wrote {written}. Fill in the fields marked REQUIRED, then run: narrator feed build "
+        f"ARTICLES --config {written} --out site/",
+        err=True,
+    )
+
+
 @feed.command("build")
 @click.argument("source")
 @click.option(
@@ -636,33 +652,50 @@ def feed() -> None:
     "config_path",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The show's feed.toml.",
+    help="The show's feed.toml ('narrator feed init' writes one).",
 )
 @click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Site folder."
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Site folder: everything in it is meant to be published.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the build keeps its state, lock and work files "
+    "(default: .narrator-feed-state/NAME beside the site folder).",
 )
 @click.option("--voice", default=None, help="Voice profile (see 'narrator voices').")
 @click.option(
     "--cache-dir", type=click.Path(file_okay=False), help="Where rendered clips are kept."
 )
+@allow_private_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_errors_to_click
 def feed_build(
     source: str,
     config_path: str,
     out_dir: str,
+    state_dir: str | None,
     voice: str | None,
     cache_dir: str | None,
+    allow_private_urls: bool,
     quiet: bool,
 ) -> None:
     """Narrate SOURCE (a folder of articles, a file of URLs, or an RSS/Atom feed) into a
-    podcast site: feed.xml, one MP3, transcript and chapters per episode, and index.html."""
+    podcast site: feed.xml, one MP3, transcript, chapters and read-along page per episode,
+    and index.html. Exits with status 1 when every article failed."""
     from .feed import build_feed, load_config
     from .voices import DEFAULT_VOICE
 
     config = load_config(Path(config_path))
     options = _options(
-        voice=voice or DEFAULT_VOICE, cache_dir=Path(cache_dir) if cache_dir else None
+        voice=voice or DEFAULT_VOICE,
+        cache_dir=Path(cache_dir) if cache_dir else None,
+        allow_private_urls=allow_private_urls,
     )
     result = build_feed(
         Path(source) if not source.startswith(("http://", "https://")) else source,
@@ -671,6 +704,7 @@ def feed_build(
         options=options,
         progress=None if quiet else lambda n, t, title: click.echo(f"[{n}/{t}] {title}", err=True),
         warn=lambda message: click.echo(f"Warning: {message}", err=True),
+        state_dir=Path(state_dir) if state_dir else None,
     )
     click.echo(
         f"{result.feed}: {len(result.episodes)} episodes, {result.built} narrated, "

@@ -29,10 +29,12 @@ from lxml import etree
 from narrator.errors import InputError, NarratorError, OutputError
 from narrator.feed import (
     APPLE_CATEGORIES,
+    AllArticlesFailedError,
     FeedConfig,
     FeedConfigError,
     FeedResult,
     build_feed,
+    default_state_dir,
     load_config,
     podcast_guid,
 )
@@ -147,9 +149,10 @@ class Site:
         return _parse((self.out / "feed.xml").read_bytes())
 
     def copy(self, dest: Path) -> Site:
-        """An independent copy of the source and site (the clip cache is shared)."""
+        """An independent copy of the source, site and state (the clip cache is shared)."""
         shutil.copytree(self.src, dest / "src")
         shutil.copytree(self.out, dest / "site")
+        shutil.copytree(default_state_dir(self.out), default_state_dir(dest / "site"))
         return Site(dest / "src", dest / "site", self.config, self.options, self.result, 0.0)
 
 
@@ -194,10 +197,12 @@ def test_every_article_becomes_an_episode(site: Site) -> None:
     assert site.result.built == 3
     assert all(e.rendered > 0 for e in site.result.episodes)
     names = sorted(p.name for p in (site.out / "episodes").iterdir())
-    assert len(names) == 9  # mp3, vtt and chapters JSON for each
+    assert len(names) == 15  # mp3, vtt, chapters, timings and read-along page for each
     for name in names:
         # Only ASCII slugs (plus a content hash) in file names, so URLs need no escaping.
-        assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{10}\.(mp3|vtt|chapters\.json)", name), name
+        assert re.fullmatch(
+            r"[a-z0-9-]+-[0-9a-f]{10}\.(mp3|vtt|chapters\.json|timings\.json|html)", name
+        ), name
 
 
 @pytest.mark.slow
@@ -427,7 +432,7 @@ def test_index_page_lists_every_episode_escaped(site: Site) -> None:
     assert "Riverside Audio &amp; Friends" in page
     assert "The Old Bridge Gets New Lights &amp; a New Name" in page
     assert "& a New" not in page
-    audio = re.findall(r'<audio controls preload="none" src="([^"]+)"></audio>', page)
+    audio = re.findall(r'<audio controls preload="none" src="([^"]+)" aria-label=', page)
     assert len(audio) == 3
     assert all((site.out / src).is_file() for src in audio)
     assert 'href="feed.xml"' in page
@@ -541,7 +546,9 @@ def test_an_edit_rerenders_one_episode_under_a_new_url_with_the_same_guid(
     assert new_url != old_url
     assert (copy.out / new_url.removeprefix(BASE)).is_file()
     assert not (copy.out / old_url.removeprefix(BASE)).exists()  # removed after the feed moved
-    assert len(result.removed) == 3  # the old mp3, vtt and chapters
+    # The old mp3, vtt, chapters, timings and read-along page.
+    assert len(result.removed) == 5
+    assert not any((copy.out / name).exists() for name in result.removed)
     # Only clips of changed sentences were rendered; the rest came from the cache.
     (updated,) = [e for e in result.episodes if e.status == "updated"]
     assert updated.rendered == 1 and updated.cached >= 3
@@ -568,7 +575,7 @@ def test_a_new_voice_setting_renarrates_every_episode_under_the_same_guids(
         assert int(item.findtext("itunes:duration", namespaces=NS)) <= int(
             before[guid].findtext("itunes:duration", namespaces=NS)
         )
-    assert len(list((copy.out / "episodes").iterdir())) == 9  # the old versions are gone
+    assert len(list((copy.out / "episodes").iterdir())) == 15  # the old versions are gone
 
 
 @pytest.mark.slow
@@ -594,7 +601,7 @@ def test_a_new_narrator_version_rerenders_every_episode_under_the_same_guids(
         assert (copy.out / new_url.removeprefix(BASE)).is_file()
         assert not (copy.out / old_url.removeprefix(BASE)).exists()
         assert item.findtext("pubDate") == before[guid].findtext("pubDate")
-    assert len(list((copy.out / "episodes").iterdir())) == 9  # the old versions are gone
+    assert len(list((copy.out / "episodes").iterdir())) == 15  # the old versions are gone
     # Once re-rendered, the same version rebuilds nothing.
     again = copy.build()
     assert [e.status for e in again.episodes] == ["unchanged"] * 3
@@ -607,6 +614,8 @@ def test_a_removed_article_leaves_the_feed_and_its_files_go(site: Site, tmp_path
     urls = [gone.find("enclosure").get("url")] + [
         gone.find(f"podcast:{tag}", NS).get("url") for tag in ("transcript", "chapters")
     ]
+    stem = urls[0].removesuffix(".mp3")
+    urls += [f"{stem}.timings.json", f"{stem}.html"]  # the read-along page and its timings
     (copy.src / "library-hours.txt").unlink()
     result = copy.build()
     assert set(_items(copy.feed())) == {"tide-pools.md", "night-bridge.html"}
@@ -615,7 +624,7 @@ def test_a_removed_article_leaves_the_feed_and_its_files_go(site: Site, tmp_path
     for url in urls:
         assert not (copy.out / url.removeprefix(BASE)).exists()
     assert "library-hours" not in (copy.out / "index.html").read_text()
-    state = json.loads((copy.out / ".feed-state.json").read_text())
+    state = json.loads((default_state_dir(copy.out) / "feed-state.json").read_text())
     assert set(state["episodes"]) == {"tide-pools.md", "night-bridge.html"}
 
 
@@ -701,7 +710,7 @@ def test_an_interrupted_build_leaves_the_old_feed_whole(
     }
     on_disk = {p.relative_to(copy.out).as_posix() for p in (copy.out / "episodes").iterdir()}
     assert {r for r in referenced if r.startswith("episodes/")} <= on_disk
-    assert len(on_disk) == 9  # nothing stale or partial is left behind
+    assert len(on_disk) == 15  # nothing stale or partial is left behind
 
 
 # --- other sources -----------------------------------------------------------------------
@@ -758,13 +767,11 @@ def test_a_url_that_cannot_be_fetched_is_skipped(site: Site, tmp_path: Path) -> 
     urls = tmp_path / "urls.txt"
     urls.write_text("http://127.0.0.1/article\n")  # refused: loopback, without the network
     warnings: list[str] = []
-    result = build_feed(
-        urls, site.config, tmp_path / "site", options=site.options, warn=warnings.append
-    )
-    assert result.episodes == ()
+    with pytest.raises(AllArticlesFailedError, match=r"^Every article failed \(1 of 1\)"):
+        build_feed(urls, site.config, tmp_path / "site", options=site.options, warn=warnings.append)
     (warning,) = warnings
     assert warning.startswith("Skipped http://127.0.0.1/article:")
-    assert (tmp_path / "site" / "feed.xml").is_file()
+    assert not (tmp_path / "site" / "feed.xml").exists()  # nothing built: nothing published
 
 
 @pytest.mark.slow
@@ -772,8 +779,9 @@ def test_two_builds_cannot_write_one_site_at_once(site: Site, tmp_path: Path) ->
     import fcntl
 
     out = tmp_path / "site"
-    out.mkdir()
-    with (out / ".feed-lock").open("a") as held:
+    state = default_state_dir(out)
+    state.mkdir(parents=True)
+    with (state / "feed.lock").open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(OutputError, match=r"Another feed build is writing to"):
             build_feed(ARTICLES, site.config, out, options=site.options)
@@ -804,7 +812,10 @@ def _replace(key: str, line: str | None) -> Callable[[str], str]:
         (_replace("title", None), r"title is missing"),
         (_replace("title", 'title = "  "'), r"title is missing"),
         (_replace("category", 'category = "Podcasting"'), r"'Podcasting' is not an Apple"),
-        (_replace("category", 'category = "news"'), r"'news' is not an Apple Podcasts category"),
+        (
+            _replace("category", 'category = "news"'),
+            r"'news' is not an Apple Podcasts category: write 'News'",
+        ),
         (
             _replace("subcategory", 'subcategory = "Improv"'),
             r"subcategory 'Improv' is not in Apple's 'News' category",

@@ -297,9 +297,10 @@ def test_feed_refuses_an_episode_heard_above_max_wer_and_keeps_the_wer_of_the_re
     assert [e.title for e in result.episodes] == ["The library opens"]
     assert len(warnings) == 1 and "garbled.md" in warnings[0]
     assert "above max_wer 20.0% in feed.toml" in warnings[0]
+    from narrator.feed import default_state_dir
     from narrator.feed.config import STATE_FILE
 
-    state = json.loads((site / STATE_FILE).read_text())
+    state = json.loads((default_state_dir(site) / STATE_FILE).read_text())
     stored = [e["wer"] for e in state["episodes"].values()]
     assert len(stored) == 1 and 0 <= stored[0] <= 0.2
     assert len(list(site.rglob("*.mp3"))) == 1

@@ -1,5 +1,6 @@
-"""The build: each entry narrated (or reused) into an episode, the state file that remembers
-them, the lock on SITE_DIR, the artwork, and removing the files the new feed no longer names.
+"""The build: each entry narrated (or reused) into an episode, the state folder that remembers
+them (state file, lock, work files: kept out of SITE_DIR, which is published as it is), the
+artwork and the site's pages, and removing the files the new feed no longer names.
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import re
+import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,30 +22,38 @@ from typing import TYPE_CHECKING, Any
 from ..encode import atomic_write
 from ..errors import AudioError, InputError, NarratorError, OutputError, VerifyError
 from ..models import Article, Narration
-from ..timing import chapters_json, to_webvtt
+from ..segment import EXTRA_BLOCK, TITLE_BLOCK
+from ..timing import chapters_json, timings_json, to_webvtt
 from .config import (
     EPISODES_DIR,
     FEED_FILE,
     INDEX_FILE,
+    LEGACY_LOCK_FILE,
+    LEGACY_STATE_FILE,
     LOCK_FILE,
+    STATE_DIR_NAME,
     STATE_FILE,
+    WORK_DIR,
     FeedConfig,
     _clean_text,
     _image_suffix,
 )
-from .render import _feed_xml, _index_html
+from .render import PLAYER_CSS, PLAYER_JS, SITE_CSS, _episode_html, _feed_xml, _index_html
 from .sources import _entries, _Entry, _parse_date
 
 if TYPE_CHECKING:  # the pipeline (numpy, engines) is imported when a build starts
+    from ..models import Script
     from ..pipeline import NarrateOptions
 
 __all__ = [
+    "AllArticlesFailedError",
     "EpisodeResult",
     "FeedResult",
     "ProgressFn",
     "SkippedArticle",
     "WarnFn",
     "build_feed",
+    "default_state_dir",
 ]
 
 # NarrateOptions fields that never change an episode's audio (see _content_key).
@@ -54,6 +65,15 @@ _KEY_VERSION = 2
 
 
 # --- results -----------------------------------------------------------------------------
+
+
+class AllArticlesFailedError(InputError):
+    """Every article SOURCE names failed, so the build published nothing."""
+
+    def __init__(self, message: str, skipped: tuple[SkippedArticle, ...]) -> None:
+        super().__init__(message)
+        self.skipped = skipped
+        """Each article and why it failed (each was also passed to ``warn``)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +172,19 @@ class _Episode:
     audio_bytes: int
     duration_s: int
     wer: float | None = None
+    blocks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The transcript for the read-along page: (kind, sentences as written) per block. Empty
+    in a state written before pages existed, which makes the episode be made again."""
+
+    @property
+    def timings(self) -> str:
+        """The timings JSON the read-along page's player reads."""
+        return self.audio.removesuffix(".mp3") + ".timings.json"
+
+    @property
+    def page(self) -> str:
+        """The episode's read-along page."""
+        return self.audio.removesuffix(".mp3") + ".html"
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -163,7 +196,32 @@ class _Episode:
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
         values["pub_date"] = datetime.fromisoformat(values["pub_date"])
+        values["blocks"] = tuple(
+            (str(kind), tuple(map(str, sentences))) for kind, sentences in values.get("blocks", ())
+        )
         return cls(**values)
+
+
+def _transcript_blocks(script: Script) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The spoken sentences as written, grouped by the block they came from.
+
+    The headline is ``title`` and the disclosure or closing line ``note``; the rest keep
+    their block kind. These are exactly the cues' texts, so the player finds every one.
+    """
+    blocks: list[tuple[str, list[str]]] = []
+    last: int | None = None
+    for sentence in script.sentences:
+        if sentence.block != last or sentence.block == EXTRA_BLOCK:
+            if sentence.block == TITLE_BLOCK:
+                kind = "title"
+            elif sentence.block == EXTRA_BLOCK:
+                kind = "note"
+            else:
+                kind = sentence.kind.value
+            blocks.append((kind, []))
+            last = sentence.block
+        blocks[-1][1].append(sentence.text)
+    return tuple((kind, tuple(texts)) for kind, texts in blocks)
 
 
 def _slug(text: str, limit: int = 50) -> str:
@@ -265,14 +323,22 @@ def build_feed(
     options: NarrateOptions | None = None,
     progress: ProgressFn | None = None,
     warn: WarnFn | None = None,
+    state_dir: Path | None = None,
 ) -> FeedResult:
     """Narrate every article in ``source`` into a podcast site in ``out_dir``.
 
     ``source`` is a folder of articles (.txt, .md, .html), a file of URLs (one per line), an
     RSS/Atom feed file, or an http(s) feed URL. Articles that fail are skipped with a
     warning (passed to ``warn`` and returned in :attr:`FeedResult.skipped`); an episode that
-    was built before stays at its previous version. Raises :class:`NarratorError` when the
-    source cannot be read at all or ``out_dir`` cannot be written.
+    was built before stays at its previous version. When every article fails,
+    :class:`AllArticlesFailedError` is raised and the site is left as it was. Raises
+    :class:`NarratorError` when the source cannot be read at all or ``out_dir`` cannot be
+    written.
+
+    ``out_dir`` receives only what a web server should serve. The build's own files (the
+    state, the lock, audio being rendered) go to ``state_dir``, by default
+    :func:`default_state_dir`; a state file left inside ``out_dir`` by an older narrator is
+    moved there.
     """
     from ..pipeline import DISCLOSURE, NarrateOptions
 
@@ -291,26 +357,56 @@ def build_feed(
     if config.intro and not options.intro:
         options = dataclasses.replace(options, intro=True)
     out_dir = Path(out_dir)
+    fresh = not out_dir.exists()
     _prepare_out_dir(out_dir)
+    state = Path(state_dir) if state_dir is not None else default_state_dir(out_dir)
+    _prepare_state_dir(state, out_dir)
     episodes_dir = out_dir / EPISODES_DIR
     episodes_dir.mkdir(exist_ok=True)
 
-    with _site_lock(out_dir):
-        return _build(source, config, out_dir, options, progress, warn)
+    with _site_lock(state, out_dir):
+        _migrate_state(out_dir, state)
+        _clear_work(state)
+        try:
+            return _build(source, config, out_dir, state, options, progress, warn)
+        except AllArticlesFailedError:
+            if fresh:  # "left as it was": not even the empty folders this build made
+                for folder in (episodes_dir, out_dir):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
+
+
+def default_state_dir(out_dir: Path) -> Path:
+    """Where a site's build state lives unless told: ``.narrator-feed-state/<name>`` beside
+    SITE_DIR (``site/`` -> ``.narrator-feed-state/site/``).
+
+    Beside, not inside: everything in SITE_DIR gets published. Not in the cache: clearing the
+    cache must not make a show forget its episodes' dates. On the same file system as
+    SITE_DIR, as a rule, so finished audio moves into place without a copy.
+    """
+    resolved = Path(out_dir).resolve()
+    if resolved.parent == resolved:
+        raise OutputError(
+            f"{out_dir} is the file system's root, so there is no folder beside it for the "
+            f"build's state. Give one with --state-dir."
+        )
+    return resolved.parent / STATE_DIR_NAME / resolved.name
 
 
 def _build(
     source: Path | str,
     config: FeedConfig,
     out_dir: Path,
+    state_dir: Path,
     options: NarrateOptions,
     progress: ProgressFn | None,
     warn: WarnFn | None,
 ) -> FeedResult:
-    previous = _read_state(out_dir)
+    previous = _read_state(state_dir)
     entries = _entries(source, options, out_dir.resolve())
 
-    artwork = _publish_artwork(config, out_dir)
+    artwork, artwork_data = _artwork(config)
     done: dict[str, _Episode] = {}
     results: list[EpisodeResult] = []
     skipped: list[SkippedArticle] = []
@@ -319,7 +415,15 @@ def _build(
         old = previous.get(entry.guid)
         try:
             episode, result = _episode(
-                entry, old, out_dir, options, number, len(entries), progress, config.max_wer
+                entry,
+                old,
+                out_dir,
+                state_dir,
+                options,
+                number,
+                len(entries),
+                progress,
+                config.max_wer,
             )
         except NarratorError as exc:
             kept = old is not None and _files_intact(out_dir, old)
@@ -339,25 +443,34 @@ def _build(
         if result.status in ("new", "updated"):
             # Saved after each narration so an interrupted build resumes from here: the
             # new files are recorded, and the old ones stay until the feed moves on.
-            _write_state(out_dir, {**previous, **done}, artwork)
+            _write_state(state_dir, {**previous, **done}, artwork)
 
-    if entries and not done:
-        # Every article failed: an empty feed written with exit status 0 would look like
-        # success (on Python 3.13 without audioop, every episode failed exactly so).
-        raise NarratorError(
-            f"Every article failed ({len(skipped)} of {len(entries)}), so no feed was written; "
-            f"the first failure: {skipped[0].reason if skipped else 'unknown'}"
+    if entries and len(skipped) == len(entries):
+        # Publishing the same (or an empty) feed would look like success (on Python 3.13
+        # without audioop, every episode once failed exactly so); the warnings have named
+        # each failure, this says the build as a whole did nothing.
+        raise AllArticlesFailedError(
+            f"Every article failed ({len(skipped)} of {len(entries)}) in {source}, so nothing "
+            f"was published and {out_dir} was left as it was; the first failure: "
+            f"{skipped[0].reason.rstrip('.')}. Fix what the warnings name, then build again.",
+            tuple(skipped),
         )
+
     ordered = sorted(done.values(), key=lambda e: (-e.pub_date.timestamp(), e.guid))
     order = {e.guid: i for i, e in enumerate(ordered)}
     results.sort(key=lambda r: order[r.guid])
 
-    # The audio, transcripts and artwork exist by now; the feed that points to them comes
-    # next, and only then are the files it no longer names removed.
+    # The audio, transcripts, artwork and the player exist by now; the pages and the feed
+    # that point to them come next, and only then are the files it no longer names removed.
+    _write_if_changed(out_dir / artwork, artwork_data)
+    for name, data in _site_assets().items():
+        _write_if_changed(out_dir / name, data)
+    for e in ordered:
+        _write_if_changed(out_dir / e.page, _episode_html(config, e, artwork).encode())
     _write_if_changed(out_dir / INDEX_FILE, _index_html(config, ordered, artwork).encode())
     feed_path = out_dir / FEED_FILE
     _write_if_changed(feed_path, _feed_xml(config, ordered, artwork))
-    _write_state(out_dir, {e.guid: e for e in ordered}, artwork)
+    _write_state(state_dir, {e.guid: e for e in ordered}, artwork)
     removed = _remove_unreferenced(out_dir, ordered, artwork)
     return FeedResult(feed_path, tuple(results), tuple(skipped), removed)
 
@@ -366,6 +479,7 @@ def _episode(
     entry: _Entry,
     old: _Episode | None,
     out_dir: Path,
+    state_dir: Path,
     options: NarrateOptions,
     number: int,
     total: int,
@@ -409,8 +523,14 @@ def _episode(
     # downloaded, and the old file must stay until the new feed no longer points to it.
     stem = f"{_slug(title)}-{key[:10]}"
     audio = f"{EPISODES_DIR}/{stem}.mp3"
-    narration = narrate(article, out_dir / audio, options=options)
-    wer = _heard_wer(narration, out_dir / audio, max_wer)
+    # Rendered in the work folder, not SITE_DIR: a web server must never see it half-written
+    # (nor one heard above max_wer, which is removed there).
+    work = state_dir / WORK_DIR / f"{stem}.mp3"
+    narration = narrate(article, work, options=options)
+    wer = _heard_wer(narration, work, max_wer)
+    _move_into(work, out_dir / audio)
+    timings = timings_json(narration.cues, duration_ms=narration.duration_ms)
+    _write_if_changed(out_dir / f"{EPISODES_DIR}/{stem}.timings.json", timings.encode())
     transcript = f"{EPISODES_DIR}/{stem}.vtt"
     _write_if_changed(out_dir / transcript, to_webvtt(narration.cues).encode())
     chapters: str | None = None
@@ -431,6 +551,7 @@ def _episode(
         audio_bytes=(out_dir / audio).stat().st_size,
         duration_s=round(_decoded_seconds(out_dir / audio)),
         wer=wer,
+        blocks=_transcript_blocks(narration.script),
     )
     status = "updated" if old is not None else "new"
     result = EpisodeResult(
@@ -478,9 +599,56 @@ def _prepare_out_dir(out_dir: Path) -> None:
         raise OutputError(f"Cannot create the site folder {out_dir}: {exc.strerror}.") from exc
 
 
+def _prepare_state_dir(state_dir: Path, out_dir: Path) -> None:
+    if state_dir.resolve().is_relative_to(out_dir.resolve()):
+        raise OutputError(
+            f"The state folder {state_dir} is inside the site folder {out_dir}, which is "
+            f"published as it is. Give a --state-dir outside it."
+        )
+    try:
+        (state_dir / WORK_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot create the build's state folder {state_dir}: {exc.strerror}. Give a "
+            f"writable folder outside the site with --state-dir."
+        ) from exc
+
+
+def _migrate_state(out_dir: Path, state_dir: Path) -> None:
+    """Move the state file an older narrator kept in SITE_DIR into the state folder, and
+    remove its lock file, so the published folder holds only what is served."""
+    legacy = out_dir / LEGACY_STATE_FILE
+    if legacy.is_file():
+        if not (state_dir / STATE_FILE).exists():
+            _write_if_changed(state_dir / STATE_FILE, legacy.read_bytes())
+        legacy.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / LEGACY_LOCK_FILE).unlink()
+
+
+def _clear_work(state_dir: Path) -> None:
+    """Remove what a killed build left in the work folder (the lock is held: none is live)."""
+    for path in (state_dir / WORK_DIR).iterdir():
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def _move_into(work: Path, dest: Path) -> None:
+    """Move a finished file from the work folder into SITE_DIR, atomically."""
+    try:
+        os.replace(work, dest)
+    except OSError:
+        # Another file system (a --state-dir elsewhere): copy beside dest, then rename.
+        atomic_write(dest, lambda tmp: shutil.copyfile(work, tmp))
+        work.unlink()
+
+
 @contextlib.contextmanager
-def _site_lock(out_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on SITE_DIR for the build.
+def _site_lock(state_dir: Path, out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the site's state for the build.
 
     Two builds at once would each delete the files the other's feed points to.
     """
@@ -489,7 +657,7 @@ def _site_lock(out_dir: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows has no flock; builds there are unlocked
         yield
         return
-    with (out_dir / LOCK_FILE).open("a") as handle:
+    with (state_dir / LOCK_FILE).open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -505,9 +673,11 @@ def _site_lock(out_dir: Path) -> Iterator[None]:
 
 def _files_intact(out_dir: Path, episode: _Episode) -> bool:
     audio = out_dir / episode.audio
-    names = [episode.transcript] + ([episode.chapters] if episode.chapters else [])
+    names = [episode.transcript, episode.timings]
+    names += [episode.chapters] if episode.chapters else []
     return (
-        audio.is_file()
+        bool(episode.blocks)
+        and audio.is_file()
         and audio.stat().st_size == episode.audio_bytes
         and all((out_dir / n).is_file() for n in names)
     )
@@ -531,21 +701,40 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     atomic_write(path, write)
 
 
-def _publish_artwork(config: FeedConfig, out_dir: Path) -> str:
+# The web player ships with the service; its static mode needs no service, so the site
+# carries a copy. Read from the package folder: importing narrator.server needs its extra.
+_PLAYER_DIR = Path(__file__).resolve().parent.parent / "server" / "static"
+_SITE_CSS = Path(__file__).resolve().parent / SITE_CSS
+
+
+def _site_assets() -> dict[str, bytes]:
+    """The site's static files by name: its stylesheet and the web player."""
+    try:
+        return {
+            SITE_CSS: _SITE_CSS.read_bytes(),
+            PLAYER_JS: (_PLAYER_DIR / PLAYER_JS).read_bytes(),
+            PLAYER_CSS: (_PLAYER_DIR / PLAYER_CSS).read_bytes(),
+        }
+    except OSError as exc:  # a broken installation, not the user's input
+        raise OutputError(
+            f"narrator's site files are missing ({exc.filename}). Reinstall narrator."
+        ) from exc
+
+
+def _artwork(config: FeedConfig) -> tuple[str, bytes]:
+    """The artwork's name in SITE_DIR (its hash in it, so apps refetch a new one) and bytes."""
     try:
         data = config.artwork.read_bytes()
     except OSError as exc:
         raise InputError(f"Cannot read the artwork {config.artwork}: {exc.strerror}.") from exc
     suffix = _image_suffix(data[:8]) or config.artwork.suffix.lower()
-    name = f"cover-{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
-    _write_if_changed(out_dir / name, data)
-    return name
+    return f"cover-{hashlib.sha256(data).hexdigest()[:10]}{suffix}", data
 
 
-def _read_state(out_dir: Path) -> dict[str, _Episode]:
+def _read_state(state_dir: Path) -> dict[str, _Episode]:
     """The episodes the last build recorded, by guid."""
     try:
-        raw = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        raw = json.loads((state_dir / STATE_FILE).read_text(encoding="utf-8"))
         return {g: _Episode.from_json(e) for g, e in raw["episodes"].items()}
     except FileNotFoundError:
         return {}
@@ -555,20 +744,20 @@ def _read_state(out_dir: Path) -> dict[str, _Episode]:
         return {}
 
 
-def _write_state(out_dir: Path, episodes: dict[str, _Episode], artwork: str) -> None:
+def _write_state(state_dir: Path, episodes: dict[str, _Episode], artwork: str) -> None:
     data = {
         "version": 1,
         "artwork": artwork,
         "episodes": {g: episodes[g].to_json() for g in sorted(episodes)},
     }
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    _write_if_changed(out_dir / STATE_FILE, text.encode())
+    _write_if_changed(state_dir / STATE_FILE, text.encode())
 
 
 def _remove_unreferenced(out_dir: Path, episodes: list[_Episode], artwork: str) -> tuple[str, ...]:
     keep = {artwork}
     for e in episodes:
-        keep.update(n for n in (e.audio, e.transcript, e.chapters) if n)
+        keep.update(n for n in (e.audio, e.transcript, e.chapters, e.timings, e.page) if n)
     removed = []
     # episodes/ belongs to the builder: anything there the feed does not name is an old
     # version, a removed article, or a temporary file left by an interrupted build.
