@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import ClassVar
 
 from ..models import Clip, VoiceProfile
 
-__all__ = ["Engine", "EngineVoice"]
+__all__ = ["Engine", "EngineVoice", "model_identity"]
+
+
+@cache
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    """The model file's content hash (size and mtime only make the memo notice a change)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def model_identity(
+    engine: str, package: str, model: Path, rate: float, front_end: int, extra: str
+) -> str:
+    """The cache identity of a voice that is a model file: the engine's library version,
+    the model's content hash, the rate, the text front end's version and ``extra`` (what
+    else changes the samples, e.g. ``noise=0``). Any change renders sentences again."""
+    try:
+        lib = version(package)
+    except PackageNotFoundError:
+        lib = "unknown"
+    st = model.stat()
+    digest = _file_digest(model, st.st_size, st.st_mtime_ns)
+    return f"{engine}-{lib}|{digest}|rate={rate}|front-end={front_end}|{extra}"
 
 
 @dataclass(frozen=True)

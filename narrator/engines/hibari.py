@@ -10,17 +10,15 @@ keeps hibari's own text normalizer from re-splitting sentences after "Oct." or "
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import SynthesisError, VoiceError
 from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
-from .base import Engine, EngineVoice
+from .base import Engine, EngineVoice, model_identity
 from .onnx_outputs import add_output, node_io
 from .timings import place_words, spoken_words
 
@@ -109,16 +107,6 @@ def resolve_model(model: str) -> Path:
         f"voices. Put its ONNX file in a voices folder as hibari/{name}.onnx "
         f"(e.g. ~/.local/share/narrator/voices/hibari/), or use the bundled voice 'heart'."
     )
-
-
-@cache
-def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    """The model file's content hash (size and mtime only make the memo notice a change)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _british(model: str) -> bool:
@@ -259,16 +247,13 @@ class HibariEngine(Engine):
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
-        try:
-            lib = version("hibari-tts")
-        except PackageNotFoundError:
-            lib = "unknown"
-        path = resolve_model(profile.model)
-        st = path.stat()
-        digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return (
-            f"hibari-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|seed=0|words=1|rate-curve=2"
+        return model_identity(
+            "hibari",
+            "hibari-tts",
+            resolve_model(profile.model),
+            profile.rate,
+            FRONT_END_VERSION,
+            "seed=0|words=1|rate-curve=2",
         )
 
     @classmethod

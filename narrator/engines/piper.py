@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import SynthesisError, VoiceError
 from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
-from .base import Engine, EngineVoice
+from .base import Engine, EngineVoice, model_identity
 from .espeak_text import FRONT_END_VERSION, respell
 from .onnx_outputs import add_output, node_io
 from .timings import place_words, spoken_words
@@ -96,16 +93,6 @@ def resolve_model(model: str) -> Path:
         f"No Piper voice model {model!r}. Put {model}.onnx and {model}.onnx.json in a "
         f"voices folder (e.g. ~/.local/share/narrator/voices) or give the .onnx path."
     )
-
-
-@cache
-def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    """The model file's content hash (size and mtime only make the memo notice a change)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _load_voice(voice_cls: Any, model: Path, config: Path) -> Any:
@@ -220,16 +207,13 @@ class PiperEngine(Engine):
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:
-        try:
-            lib = version("piper-tts")
-        except PackageNotFoundError:
-            lib = "unknown"
-        path = resolve_model(profile.model)
-        st = path.stat()
-        digest = _file_digest(path, st.st_size, st.st_mtime_ns)
-        return (
-            f"piper-{lib}|{digest}|rate={profile.rate}|front-end={FRONT_END_VERSION}"
-            f"|noise=0|words=1|rate-curve=2"
+        return model_identity(
+            "piper",
+            "piper-tts",
+            resolve_model(profile.model),
+            profile.rate,
+            FRONT_END_VERSION,
+            "noise=0|words=1|rate-curve=2",
         )
 
     @classmethod
