@@ -202,12 +202,15 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 def words_for_scoring(text: str, *, normalized: bool = False) -> list[str]:
     """The words of ``text`` as WER counts them: normalized to speech by narrator's own
-    rules (unless ``normalized``), lower case, hyphens and punctuation as spaces."""
+    rules (unless ``normalized``), lower case, hyphens and punctuation as spaces, and a
+    typographic apostrophe as a plain one (the script writes "What’s", the recognizer
+    "what's": the same word, which counted as two errors)."""
     if not normalized:
         from .normalize import normalize
 
         text = normalize(text)
-    return _TOKEN.findall(text.lower().replace("-", " "))
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("ʼ", "'")
+    return _TOKEN.findall(text.replace("-", " "))
 
 
 def _edits(reference: Sequence[str], heard: Sequence[str]) -> tuple[int, int, int]:

@@ -23,6 +23,15 @@ def test_words_for_scoring_normalizes_what_was_heard() -> None:
     ]
 
 
+def test_a_typographic_apostrophe_is_the_same_word() -> None:
+    assert words_for_scoring("What’s Maduro’s plan?", normalized=True) == [
+        "what's",
+        "maduro's",
+        "plan",
+    ]
+    assert word_errors("What’s Maduro doing at home?", "what's maduro doing at home").wer == 0
+
+
 def test_word_errors_counts_each_kind_of_edit() -> None:
     errors = word_errors("the cat sat on the mat", "the bat sat on mat today")
     assert (errors.substitutions, errors.deletions, errors.insertions) == (1, 1, 1)
