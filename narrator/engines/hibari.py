@@ -10,7 +10,6 @@ keeps hibari's own text normalizer from re-splitting sentences after "Oct." or "
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -143,7 +142,11 @@ class HibariEngine(Engine):
                 f"The hibari engine needs the hibari-tts package: {_INSTALL}."
             ) from exc
         self._model_path = resolve_model(profile.model)
-        threads = int(os.environ.get("NARRATOR_ENGINE_THREADS", "0") or 0) or os.cpu_count() or 1
+        # One intra-op thread, always: hibari's output changes with onnxruntime's thread
+        # count (measured: 1 and 2 threads gave different MP3s; Piper's does not), so a clip
+        # rendered by a -j worker differed from one rendered here, and resumes and feed
+        # rebuilds were not byte-identical. The 7.9 MB model is fast enough on one core.
+        threads = 1
         try:
             # voice= only picks hibari's registry entry; the model file is ours, so hibari
             # never looks at its download cache. The G2P variant follows the voice's accent.
@@ -253,7 +256,7 @@ class HibariEngine(Engine):
             resolve_model(profile.model),
             profile.rate,
             FRONT_END_VERSION,
-            "seed=0|words=1|rate-curve=2",
+            "seed=0|threads=1|words=1|rate-curve=2",
         )
 
     @classmethod

@@ -149,20 +149,26 @@ try {
           if (w.start <= t) at = k;
         });
         const near = [at - 1, at, at + 1].filter((k) => k >= 0 && k < words.length).map((k) => words[k].text);
-        return { t, shown, expected: at >= 0 ? words[at].text : null, near, sentence: CSS.highlights.get("narrator-sentence") ? [...CSS.highlights.get("narrator-sentence")][0].toString() : "" };
+        // Inside a word (not in the gap before the next one, where no word is shown).
+        const inWord = words.some((w) => w.start <= t && t < w.end);
+        return { t, shown, inWord, expected: at >= 0 ? words[at].text : null, near, sentence: CSS.highlights.get("narrator-sentence") ? [...CSS.highlights.get("narrator-sentence")][0].toString() : "" };
       }),
     );
     await stat.waitForTimeout(180);
   }
   await stat.screenshot({ path: process.env.NARRATOR_SCREENSHOT || "/tmp/narrator-static.png", caret: "initial" });
-  const exact = samples.filter((x) => x.shown !== null && x.shown === x.expected).length;
-  const near = samples.filter((x) => x.shown !== null && x.near.includes(x.shown)).length;
+  // Judged where the audio is inside a word: real voices leave gaps between words (and
+  // sentences) where showing no word is right, so those samples say nothing either way.
+  const judged = samples.filter((x) => x.inWord);
+  const exact = judged.filter((x) => x.shown !== null && x.shown === x.expected).length;
+  const near = judged.filter((x) => x.shown !== null && x.near.includes(x.shown)).length;
   const distinct = new Set(samples.map((x) => x.shown).filter(Boolean)).size;
   const inside = samples.filter((x) => x.shown && x.sentence.includes(x.shown)).length;
   check(
     "static: word highlight follows the audio",
-    near === samples.length && exact >= samples.length * 0.6 && distinct >= 4,
-    `${exact} exact, ${near} within one word of ${samples.length}; ${distinct} different words`,
+    judged.length >= 12 && near === judged.length && exact >= judged.length * 0.6 && distinct >= 4,
+    `${exact} exact, ${near} within one word of ${judged.length} samples inside a word ` +
+      `(${samples.length} taken); ${distinct} different words`,
   );
   check("static: the word is inside the sentence highlight", inside === samples.filter((x) => x.shown).length);
   const looks = await stat.evaluate(() => {
