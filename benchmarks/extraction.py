@@ -21,7 +21,12 @@ missing). Each row is scored against the same gold in the same run:
   the dump itself) with the ``<title>`` or the first line as its title.
 
 ``title`` is the share of pages with a gold title (the Readability pages) whose extracted
-title equals it, case, whitespace and quotes folded; ``fail`` counts pages where the
+title equals it, case, whitespace and quotes folded. ``headline`` also counts a title that is
+the gold one without the site's name ("X - Breitbart" for "X"; Readability's gold titles come
+from ``og:title``, which often carries it, and narrator drops it on purpose); ``on-page`` is
+the headline share over the pages whose gold headline is a line of the input at all (on a
+dump, half the gold titles are on no line: they come from the ``<head>``, which a copy-paste
+does not have; on HTML it equals ``headline``). ``fail`` counts pages where the
 extractor raised or returned nothing. The speed lines time one extraction of the largest
 page (about 1 MB).
 

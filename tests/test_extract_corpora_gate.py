@@ -65,7 +65,7 @@ def _summary(halves: Any, shared_dir: Path, kind: str) -> Any:
         pages_module.ensure_dumps(pages)
         assert all(pages_module.read_dump(p) is not None for p in pages), "dumps are missing"
     used, results, seconds = bench.evaluate(pages, kind, "narrator")
-    return bench.summarize(used, results, seconds)
+    return bench.summarize(used, results, seconds, kind)
 
 
 @pytest.fixture(scope="module")
