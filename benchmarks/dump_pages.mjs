@@ -47,8 +47,15 @@ async function dump(job) {
     // dump never touches the network and is the same on every machine.
     await page.route("**/*", (route) => {
       const request = route.request();
-      if (request.isNavigationRequest() && request.frame() === page.mainFrame() && request.url() === job.url.split("#")[0]) {
-        return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+        if (request.url() === job.url.split("#")[0]) {
+          return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+        }
+        // A script sending the page elsewhere (a consent wall, an ad-block check): a 204
+        // answer cancels the navigation and leaves the page in place, as a reader's browser
+        // with the network would show it until the redirect loads. Aborting it instead would
+        // leave chromium's "This site can't be reached" page to be dumped.
+        return route.fulfill({ status: 204, body: "" });
       }
       return route.abort();
     });
@@ -58,7 +65,9 @@ async function dump(job) {
       // A page whose load event never fires (a script keeps it busy) still has its text
       // once the document is parsed; anything else is a real failure.
       if (!String(error.message || error).includes("Timeout")) throw error;
-      await page.waitForLoadState("domcontentloaded", { timeout: PAGE_TIMEOUT });
+      // A cancelled redirect can leave the load state pending for good: the document the
+      // reader sees is there all the same.
+      await page.waitForLoadState("domcontentloaded", { timeout: 2000 }).catch(() => {});
     }
     const text = await withTimeout(
       page.evaluate(() => (document.body ? document.body.innerText : "")),

@@ -272,9 +272,15 @@ def dump_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "narrator-bench" / "dumps"
 
 
+@cache
+def _script_bytes() -> bytes:
+    return DUMP_SCRIPT.read_bytes()
+
+
 def _dump_path(page: Page) -> Path:
-    # Keyed by the page's bytes too, so a changed page is dumped again.
-    digest = hashlib.sha256(page.html_path.read_bytes()).hexdigest()[:16]
+    # Keyed by the page's bytes and the dump script's, so a changed page or a changed way of
+    # dumping is dumped again.
+    digest = hashlib.sha256(page.html_path.read_bytes() + _script_bytes()).hexdigest()[:16]
     return dump_dir() / page.suite.rsplit("/", 1)[-1] / f"{page.id}-{digest}.txt"
 
 
