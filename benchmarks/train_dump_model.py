@@ -9,6 +9,14 @@ regression (L2, gradient descent, each page weighted equally, long lines more th
 ones) learns one weight per bin. The Viterbi switch cost is then chosen by the shingle F1 of
 the kept lines on the same tune pages.
 
+The headline scorer (``narrator/extract/data/dump_title.json``) is trained on the same tune
+pages: the candidates are :func:`narrator.extract.dump.title_candidates` as the extractor
+makes them, the answer is the candidate that is the page's headline (the Readability gold
+title, or else the page's ``<h1>`` or ``og:title``, when one of them is a line of the dump,
+compared by the benchmark's ``headline_match``), and a conditional logit (one softmax over
+each page's candidates, L2) learns one weight per standardised feature. A site-grouped
+cross-validation on the tune half prints how often the top candidate is the headline.
+
 Run::
 
     .venv/bin/python benchmarks/train_dump_model.py
@@ -16,6 +24,7 @@ Run::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -26,6 +35,13 @@ from extraction import score  # type: ignore[import-not-found]
 from extraction_pages import DEFAULT_SHARED, Page, ensure_dumps, load_pages, read_dump
 
 from narrator.extract._lines import FEATURES, MODEL_PATH, LineModel, line_features, viterbi
+from narrator.extract.dump import (
+    TITLE_FEATURES,
+    TITLE_MODEL_PATH,
+    TitleCandidate,
+    headline_text,
+    read_page_dump,
+)
 
 _TOKEN = re.compile(r"\w+")
 _BINS = 10
@@ -179,11 +195,120 @@ def train(shared: Path) -> dict[str, object]:
     }
 
 
-def main() -> int:
-    """Train and write the model file."""
-    model = train(DEFAULT_SHARED)
-    MODEL_PATH.write_text(json.dumps(model, indent=None) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_PATH} (switch cost {model['switch_cost']})", file=sys.stderr)
+def _headline_targets(page: Page) -> list[str]:
+    """What the page's headline may read as: its gold title, then its <h1>s and og:title."""
+    import lxml.html
+
+    targets = [page.title] if page.title else []
+    tree = lxml.html.fromstring(page.html_path.read_bytes())
+    targets += [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    targets += [
+        m.get("content") or "" for m in tree.iter("meta") if m.get("property") == "og:title"
+    ]
+    return [t for t in targets if t.strip()]
+
+
+def _title_data(shared: Path) -> list[tuple[str, np.ndarray, int]]:
+    """Per tune page with a findable headline: (site, candidate features, answer's row)."""
+    from extraction_halves import headline_match  # type: ignore[import-not-found]
+
+    from narrator.extract.chrome import load_rules
+    from narrator.extract.text import clean_text
+
+    found = []
+    for page, _ in _pages(shared):
+        raw = read_dump(page) or ""
+        collected: list[tuple[list[str], list[TitleCandidate]]] = []
+
+        def collect(
+            lines: list[str], candidates: list[TitleCandidate], out: list = collected
+        ) -> None:
+            out.append((list(lines), list(candidates)))
+
+        read_page_dump(clean_text(raw), rules=load_rules().for_text(raw), choose_title=collect)
+        if not collected or not collected[0][1]:
+            continue
+        lines, candidates = collected[0]
+        for target in _headline_targets(page):
+            rows = [
+                k
+                for k, c in enumerate(candidates)
+                if headline_match(target, headline_text(lines[c.index]))
+            ]
+            if rows:
+                found.append((page.site, np.array([c.features for c in candidates]), rows[0]))
+                break
+    return found
+
+
+def _fit_title(
+    data: list[tuple[str, np.ndarray, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Conditional logit over each page's candidates: (mean, scale, weights)."""
+    from scipy.optimize import minimize
+
+    stacked = np.vstack([x for _, x, _ in data])
+    mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
+    pages = [((x - mean) / scale, answer) for _, x, answer in data]
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = 0.0, np.zeros_like(beta)
+        for x, answer in pages:
+            z = x @ beta
+            top = z.max()
+            p = np.exp(z - top)
+            p /= p.sum()
+            value -= z[answer] - top - np.log(np.exp(z - top).sum())
+            grad -= x[answer] - p @ x
+        n = len(pages)
+        return value / n + 0.5 * 0.05 * float(beta @ beta), grad / n + 0.05 * beta
+
+    result = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B")
+    return mean, scale, result.x
+
+
+def _title_hits(data: list[tuple[str, np.ndarray, int]], fitted: tuple[np.ndarray, ...]) -> int:
+    mean, scale, beta = fitted
+    return sum(int(np.argmax(((x - mean) / scale) @ beta) == answer) for _, x, answer in data)
+
+
+def train_title(shared: Path) -> dict[str, object]:
+    """Fit the headline scorer on the tune half; print its site-grouped CV accuracy."""
+    data = _title_data(shared)
+    folds = {site: int(hashlib.sha1(site.encode()).hexdigest(), 16) % 5 for site, _, _ in data}
+    cv = 0
+    for fold in range(5):
+        train_part = [d for d in data if folds[d[0]] != fold]
+        cv += _title_hits([d for d in data if folds[d[0]] == fold], _fit_title(train_part))
+    fitted = _fit_title(data)
+    print(
+        f"title: {len(data)} tune pages with a findable headline; top candidate right on "
+        f"{cv}/{len(data)} by 5-fold site-grouped CV, {_title_hits(data, fitted)} in-sample",
+        file=sys.stderr,
+    )
+    mean, scale, beta = fitted
+    return {
+        "about": (
+            "Page-dump headline scorer: conditional logit over standardised candidate "
+            "features, trained by benchmarks/train_dump_model.py on the tune half only."
+        ),
+        "features": list(TITLE_FEATURES),
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "weights": [round(float(v), 6) for v in beta],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train and write the model files (``--title-only``: only the headline scorer)."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--title-only" not in args:
+        model = train(DEFAULT_SHARED)
+        MODEL_PATH.write_text(json.dumps(model, indent=None) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_PATH} (switch cost {model['switch_cost']})", file=sys.stderr)
+    title = train_title(DEFAULT_SHARED)
+    TITLE_MODEL_PATH.write_text(json.dumps(title, indent=None) + "\n", encoding="utf-8")
+    print(f"wrote {TITLE_MODEL_PATH}", file=sys.stderr)
     return 0
 
 

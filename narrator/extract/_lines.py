@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["FEATURES", "LineModel", "label_lines", "line_features", "load_model"]
+__all__ = ["FEATURES", "FUNCTION_WORDS", "LineModel", "label_lines", "line_features", "load_model"]
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "dump_lines.json"
 
@@ -40,7 +40,7 @@ _LEGAL = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b", re.IGNORECASE)
 _HANDLE = re.compile(r"@\w|https?://|www\.|\.com\b")
 # The commonest English function words: prose is about half function words, a menu or a
 # headline list has few. Universal to English text, not to any site.
-_FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = frozenset(
     """a about after all also an and any are as at be because been but by can could did do
     does for from had has have he her his how i if in into is it its just more most my no not
     of on one or our out she so some than that the their them then there these they this to
@@ -121,7 +121,7 @@ def load_model(path: Path = MODEL_PATH) -> LineModel:
 def _shape(line: str) -> tuple[int, float, float, bool]:
     words = _WORD.findall(line)
     alpha = _ALPHA_WORD.findall(line)
-    function = sum(w.lower() in _FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0
+    function = sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0
     capital = sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
     return len(words), function, capital, bool(_SENTENCE_END.search(line))
 
@@ -140,7 +140,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
     line_words: list[set[str]] = []
     for i, line in enumerate(lines):
         words = {w.lower() for w in _ALPHA_WORD.findall(line) if len(w) > 3}
-        words -= _FUNCTION_WORDS
+        words -= FUNCTION_WORDS
         line_words.append(words)
         if prose[i]:
             vocabulary.update(words)

@@ -3,10 +3,14 @@
 The line model (:mod:`narrator.extract._lines`) says which lines are story text. Around
 that decision sit the few rules that hold on any page:
 
-* the headline is the line the story hangs from: a heading-shaped line (a few words, no
-  closing period, shown once) shortly above the story's first lines, preferring the one
-  whose words the story uses most (a menu item, a section label, a cookie button or a date
-  shares none of them);
+* the headline is the line the story hangs from. Every heading-shaped line (a few words, no
+  closing period, not a list item or a row of links) above the story's main run of prose is
+  a candidate, and a small learned scorer (weights in ``data/dump_title.json``, trained by
+  ``benchmarks/train_dump_model.py`` on the tune half) ranks them by evidence that holds on
+  any site: how many of its words the story and its first paragraph use (a menu item, a
+  section label, a cookie button or a date shares none of them), how far above the story it
+  sits and how many other candidates lie between, whether a byline or a date hangs from it,
+  whether it is shown more than once, and its shape;
 * the byline and date are the short lines next to the headline that read as such;
 * removing most of the page's prose needs strong evidence: when the model would drop more
   than half of it, only lines it is sure of are dropped, and ``--explain`` says so.
@@ -16,16 +20,30 @@ Pure: no I/O beyond reading the model file once.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
-from narrator.extract._lines import label_lines
+from narrator.extract._lines import FUNCTION_WORDS, label_lines
 from narrator.extract.chrome import DROP, Rules, shorten, word_count
 from narrator.models import Block, DroppedBlock
 
-__all__ = ["PageLines", "is_page_dump", "read_page_dump"]
+__all__ = [
+    "TITLE_FEATURES",
+    "PageLines",
+    "TitleCandidate",
+    "headline_text",
+    "is_page_dump",
+    "read_page_dump",
+    "title_candidates",
+]
+
+TITLE_MODEL_PATH = Path(__file__).resolve().parent / "data" / "dump_title.json"
 
 # Fewer lines than this is a hand-written text or a short note, not a page: nothing to strip.
 _MIN_LINES = 25
@@ -34,18 +52,24 @@ _STORY = 0.5
 # When the model would drop more than this share of the prose, only sure drops stand.
 _PROSE_GUARD = 0.5
 _SURE = 0.1
+# ...unless what it keeps stands as a story by itself: this many prose lines and words (the
+# rest of the page's prose is then teasers, comments or a ticker, not the story).
+_STORY_LINES, _STORY_WORDS = 3, 150
 # Story prose the model vouches for ends any section a rule opened; a summary box's points
 # are one short sentence each, so only longer lines count.
 _VOUCHED_WORDS = 30
-# The headline sits at most this many lines above the story's first kept line.
-_TITLE_LOOKBACK = 15
+# Prose lines at most this many lines apart are one run of story; the longest run is the story.
+_RUN_GAP = 6
 _TITLE_MIN_WORDS, _TITLE_MAX_WORDS = 2, 30
-_ENDS_PERIOD = re.compile(r"[.,;:]$")
+_ENDS_PERIOD = re.compile(r"[.,;:][\"'”’)\]]*$")
 _ALPHA_WORD = re.compile(r"[^\W\d_]+")
 _FILE_NAME = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp4)$", re.IGNORECASE)
 # A list item ("+ Added ..."), or a row of links or buttons ("[Docs] [txt|pdf]").
 _NOT_HEADLINE = re.compile(r"^[-+*•>]\s|[|\[\]].*[|\[\]]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_INNER_SENTENCE = re.compile(r"\w[.!?]\s+[A-Z]")
+# A heading's permalink mark, pasted with it ("Installation¶", "Usage #").
+_PERMALINK = re.compile(r"\s*[¶§#🔗]$")
 
 
 @dataclass(frozen=True)
@@ -109,13 +133,19 @@ def _content_words(text: str) -> set[str]:
 
 
 def read_page_dump(
-    text: str, keep: frozenset[str] = frozenset(), rules: Rules | None = None
+    text: str,
+    keep: frozenset[str] = frozenset(),
+    rules: Rules | None = None,
+    *,
+    choose_title: Callable[[Sequence[str], Sequence[TitleCandidate]], int | None] | None = None,
 ) -> PageLines:
     """Split a page dump into story lines and the rest; find headline, byline and date.
 
     ``keep`` holds folded texts of lines to keep whatever the model says (the lines of a
     side part a rule labeled, such as a summary box). A dropped line that one of
     ``rules`` names is reported under that rule's name, which says more than a score.
+    ``choose_title`` picks the headline's line index among the candidates (by default the
+    shipped title scorer; the training script passes its own to collect them).
     """
     from narrator.extract.text import find_byline  # text.py imports this module
 
@@ -126,9 +156,15 @@ def read_page_dump(
     story = [p >= _STORY or _key(ln) in keep for p, ln in zip(scores, lines, strict=True)]
     notes: list[DroppedBlock] = []
     prose = [word_count(ln) if _is_prose(ln) else 0 for ln in lines]
-    total = sum(prose)
-    kept_prose = sum(n for n, s in zip(prose, story, strict=True) if s)
-    if total and kept_prose < (1 - _PROSE_GUARD) * total:
+    # The guard weighs the page's prose shown once: text repeated on the page (a ticker of
+    # headlines, a teaser shown twice) is a box, whatever its length.
+    shown = Counter(_key(ln) for ln in lines)
+    once = [n if shown[_key(ln)] == 1 else 0 for n, ln in zip(prose, lines, strict=True)]
+    total = sum(once)
+    kept_prose = sum(n for n, s in zip(once, story, strict=True) if s)
+    kept_lines = sum(1 for n, s in zip(once, story, strict=True) if s and n)
+    story_stands = kept_lines >= _STORY_LINES and kept_prose >= _STORY_WORDS
+    if total and kept_prose < (1 - _PROSE_GUARD) * total and not story_stands:
         story = [p >= _SURE or _key(ln) in keep for p, ln in zip(scores, lines, strict=True)]
         notes.append(
             DroppedBlock(
@@ -157,11 +193,15 @@ def read_page_dump(
             vocabulary.update(_content_words(line))
     repeats = Counter(ln.casefold() for ln in lines)
     usable = [_key(ln) not in keep and (rules is None or rules.match(ln) is None) for ln in lines]
-    title_at = _find_title(lines, story, usable, first, vocabulary, repeats)
+    lead = _main_run_start(prose, story, first)
+    candidates = title_candidates(
+        lines, scores, story, usable, min(first, lead), lead, vocabulary, repeats
+    )
+    title_at = (choose_title or _best_title)(lines, candidates)
     roles: dict[int, tuple[str, str]] = {}
     title = byline = date = None
     if title_at is not None:
-        title = lines[title_at]
+        title = headline_text(lines[title_at])
         story[title_at] = False
         roles[title_at] = ("meta:title", "read as the title")
         # The headline repeated in the story's first lines (a share box, a breadcrumb).
@@ -232,55 +272,155 @@ def _heading_shaped(line: str) -> bool:
     )
 
 
-def _find_title(
-    lines: list[str],
-    story: list[bool],
-    usable: list[bool],
-    first: int,
-    vocabulary: Counter[str],
-    repeats: Counter[str],
-) -> int | None:
-    """The index of the headline: heading-shaped, shown once, above the story, on its topic."""
-    above = _best_title(lines, story, usable, first, vocabulary, repeats, first)
-    if above is not None:
-        return above
-    # No line above the story's first line will do: the headline may be that line itself.
-    return _best_title(lines, story, usable, first, vocabulary, repeats, first + 2)
+def headline_text(line: str) -> str:
+    """A headline line as it is read: without a permalink mark pasted with it."""
+    return _PERMALINK.sub("", line) or line
 
 
-def _best_title(
-    lines: list[str],
-    story: list[bool],
-    usable: list[bool],
+def _main_run_start(prose: Sequence[int], story: Sequence[bool], first: int) -> int:
+    """The first line of the longest run of story prose (lines at most ``_RUN_GAP`` apart);
+    ``first`` when there is none."""
+    best: tuple[int, int] | None = None  # (prose words, start)
+    start = last = -1
+    words = 0
+    for i, (n, kept) in enumerate(zip(prose, story, strict=True)):
+        if not (n and kept):
+            continue
+        if last >= 0 and i - last <= _RUN_GAP:
+            words += n
+        else:
+            start, words = i, n
+        last = i
+        if best is None or words > best[0]:
+            best = (words, start)
+    return best[1] if best is not None else first
+
+
+TITLE_FEATURES = (
+    "topic",
+    "lede_topic",
+    "distance",
+    "between",
+    "words",
+    "short",
+    "meta_after",
+    "meta_before",
+    "repeated",
+    "story_p",
+    "question",
+    "capital_share",
+    "digit_share",
+    "inside",
+    "topic_rank",
+    "prev_p",
+    "function_share",
+)
+
+
+@dataclass(frozen=True)
+class TitleCandidate:
+    """A line that might be the headline, and its :data:`TITLE_FEATURES`."""
+
+    index: int
+    features: tuple[float, ...]
+
+
+def title_candidates(
+    lines: Sequence[str],
+    scores: Sequence[float],
+    story: Sequence[bool],
+    usable: Sequence[bool],
     first: int,
+    lead: int,
     vocabulary: Counter[str],
     repeats: Counter[str],
-    top: int,
-) -> int | None:
+) -> list[TitleCandidate]:
+    """Every heading-shaped line from the top of the page to just inside the story, with the
+    evidence the title scorer weighs."""
     from narrator.extract.text import find_byline  # text.py imports this module
 
-    best: tuple[float, int] | None = None
-    for i in range(max(0, first - _TITLE_LOOKBACK), min(len(lines), top)):
+    top = min(len(lines), max(first, lead) + 2)
+    lede = next((i for i in range(lead, len(lines)) if story[i] and _is_prose(lines[i])), None)
+    lede_words = _content_words(lines[lede]) if lede is not None else set()
+    meta = [word_count(ln) <= 20 and any(find_byline(ln)) for ln in lines[: top + 5]]
+    found: list[tuple[int, list[float]]] = []
+    for i in range(top):
         line = lines[i]
-        if not usable[i] or not _heading_shaped(line) or repeats[line.casefold()] > 2:
+        copies = repeats[line.casefold()]
+        if not usable[i] or not _heading_shaped(line) or copies > 3:
+            continue
+        if meta[i] and find_byline(line)[0]:
             continue
         if story[i] and i >= first and word_count(line) > 20:
             continue
-        if _FILE_NAME.search(line) or _NOT_HEADLINE.search(line) or find_byline(line)[0]:
+        if _FILE_NAME.search(line) or _NOT_HEADLINE.search(line):
             continue
+        if _is_prose(line) and (i >= lead or _INNER_SENTENCE.search(line)):
+            continue  # two sentences of prose: the text, not a heading
         words = _content_words(line)
         topic = sum(1 for w in words if vocabulary[w]) / len(words) if words else 0.0
-        distance = abs(first - i)
-        words_in = word_count(line)
-        score = 2.0 * topic + 0.6 * min(words_in, 10) / 10 - 0.05 * distance
-        if words_in <= 3:
-            # Button and label text ("Share to Kinja", "More Options"): headlines say more.
-            score -= 0.4
-        # The line a byline or a date hangs from is the headline.
-        if any(any(find_byline(lines[j])) for j in range(i + 1, min(len(lines), i + 5))):
-            score += 0.6
-        if repeats[line.casefold()] == 2:
-            score -= 0.2
-        if best is None or score > best[0]:
-            best = (score, i)
-    return best[1] if best is not None else None
+        lede_topic = len(words & lede_words) / len(words) if words else 0.0
+        alpha = _ALPHA_WORD.findall(line)
+        n = word_count(line)
+        found.append(
+            (
+                i,
+                [
+                    topic,
+                    lede_topic,
+                    math.log1p(abs(lead - i)),
+                    0.0,  # filled in below
+                    math.log1p(n),
+                    float(n <= 3),
+                    float(any(meta[i + 1 : i + 5])),
+                    float(any(meta[max(0, i - 3) : i])),
+                    float(min(copies, 3) - 1),
+                    scores[i],
+                    float(line.rstrip().endswith("?")),
+                    sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+                    sum(c.isdigit() for c in line) / max(len(line), 1),
+                    float(i >= lead),
+                    0.0,  # filled in below
+                    scores[i - 1] if i else 0.0,
+                    sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0,
+                ],
+            )
+        )
+    positions = [i for i, _ in found]
+    ranked = sorted(range(len(found)), key=lambda k: -found[k][1][0])
+    for rank, k in enumerate(ranked):
+        found[k][1][14] = math.log1p(rank)
+    from bisect import bisect_left
+
+    for i, features in found:
+        features[3] = math.log1p(abs(bisect_left(positions, lead) - bisect_left(positions, i)))
+    return [TitleCandidate(i, tuple(f)) for i, f in found]
+
+
+@dataclass(frozen=True)
+class _TitleModel:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    def score(self, features: Sequence[float]) -> float:
+        return sum(
+            w * (x - m) / s
+            for x, m, s, w in zip(features, self.mean, self.scale, self.weights, strict=True)
+        )
+
+
+@cache
+def _title_model(path: Path = TITLE_MODEL_PATH) -> _TitleModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != TITLE_FEATURES:
+        raise ValueError(f"{path} was trained on other features; retrain it")
+    return _TitleModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]))
+
+
+def _best_title(lines: Sequence[str], candidates: Sequence[TitleCandidate]) -> int | None:
+    """The index of the candidate the title scorer ranks first."""
+    if not candidates:
+        return None
+    model = _title_model()
+    return max(candidates, key=lambda c: model.score(c.features)).index
