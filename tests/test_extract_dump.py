@@ -1,0 +1,85 @@
+"""Page dumps of our own making, shaped like the pages the headline scorer was made for: a
+headline far above the story with share rows and tags between, and a headline pasted with its
+permalink mark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrator.extract import extract
+from narrator.models import Article, DocFormat, Document
+from tests.test_extract_general import PROSE
+
+HEADLINE = "Flood gates hold as the spring melt arrives in the valley"
+MENU = ["Home", "World", "Business", "Sport", "Culture", "Weather", "Opinion", "Video"]
+FOOTER = ["About us", "Contact", "Privacy policy", "Terms of use", "Cookie settings", "Careers"]
+TEASERS = [
+    "Council votes to keep the night buses running through the winter",
+    "The city council voted on Tuesday to keep its night buses running through the winter, "
+    "after a petition gathered more signatures than any before it.",
+    "A bakery on the high street turns one hundred years old",
+    "The family that has run the bakery for four generations marked the day with free bread "
+    "for every customer and a photograph of the first owner in the window.",
+    "School playing fields will get new drainage this summer",
+    "Work on the drainage starts in July and should be finished before the new term, the "
+    "education office said in a letter sent to parents this week.",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_user_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point $XDG_CONFIG_HOME at an empty folder so a developer's own rules never leak in."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def _read(text: str) -> Article:
+    return extract(Document(text, DocFormat.TEXT, "page.txt"))
+
+
+def _spoken(article: Article) -> str:
+    return "\n".join(b.text for b in article.blocks_for())
+
+
+def test_headline_far_above_the_story_is_found() -> None:
+    # Like a blog platform's post: the headline, then author, tags and a row of buttons,
+    # some 25 lines, before the first paragraph.
+    between = [
+        "Jane Doe",
+        "Filed to: rivers",
+        "floods",
+        "engineering",
+        "county news",
+        "farming",
+        "weather",
+        "Edit",
+        "Delete",
+        "Promote",
+        "Share to Facebook",
+        "Share to Twitter",
+        "Share by Email",
+        "Go to permalink",
+        "March 3, 2025 8:00am",
+    ] + [f"Tag number {i}" for i in range(10)]
+    text = "\n".join(
+        [*MENU, "Most popular", *TEASERS[::2], HEADLINE, *between, *PROSE, *PROSE[::-1], *FOOTER]
+    )
+    article = _read(text)
+    assert article.title == HEADLINE
+    assert all(p in _spoken(article) for p in PROSE)
+
+
+def test_permalink_mark_is_not_part_of_the_title() -> None:
+    text = "\n".join(
+        [
+            *MENU,
+            "Installing the flood gauge¶",
+            "By Jane Doe | March 3, 2025",
+            *PROSE,
+            *PROSE[::-1],
+            *FOOTER,
+            *[f"Related page {i}" for i in range(8)],
+        ]
+    )
+    assert _read(text).title == "Installing the flood gauge"
