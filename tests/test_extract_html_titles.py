@@ -1,0 +1,99 @@
+"""The HTML title is the headline where the page's sources agree.
+
+Pages of our own, built on the shapes seen on the corpora's tune half (a promo heading
+before the headline, a section name as the ``<h1>``, an empty first ``<title>``), with
+text written for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from narrator.extract.html import extract_html
+from narrator.models import Article, DocFormat, Document
+
+PROSE = [
+    "The harbour town voted on Tuesday to keep the ferry that has crossed the firth since "
+    "the old pier was built, after a campaign that filled the village hall three nights.",
+    "Councillors had proposed a bus over the bridge instead, saying the boat lost money "
+    "every winter and the pier needed repairs the town could not afford on its own.",
+    "Residents answered that the bus would take forty minutes where the ferry takes ten, "
+    "and that the crossing was part of the town's history and of its summer trade.",
+]
+HEADLINE = "Harbour town votes to keep its ferry"
+STORY = "".join(f"<p>{p}</p>" for p in PROSE)
+
+
+@pytest.fixture(autouse=True)
+def no_user_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point $XDG_CONFIG_HOME at an empty folder so a developer's own rules never leak in."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def _extract(html: str, url: str | None = "https://news.example.org/ferry") -> Article:
+    return extract_html(Document(html, DocFormat.HTML, "page.html", url=url))
+
+
+def _spoken(article: Article) -> str:
+    return "\n".join(b.text for b in article.blocks)
+
+
+def test_a_promo_heading_before_the_headline_is_not_the_title() -> None:
+    # The page's first <title> is empty (a template's leftover), and icons carry their own.
+    icons = "".join(f"<svg><title>{name}</title></svg>" for name in ("icon-share", "menu"))
+    html = (
+        f"<html><head><title></title><title>{HEADLINE} - Harbour News</title>"
+        "<meta property='og:site_name' content='Harbour News'></head><body>"
+        f"{icons}<div><h2>Take your next trip with Harbour News!</h2></div>"
+        f"<article><h1>{HEADLINE}</h1>{STORY}</article></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
+def test_a_section_name_as_the_h1_is_not_the_title() -> None:
+    html = (
+        f"<html><head><title>{HEADLINE}</title></head><body>"
+        "<h1>Transport Health Center</h1>"
+        f"<div><h2>{HEADLINE}</h2>{STORY}</div></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
+def test_a_blog_owners_name_as_the_h1_is_not_the_title() -> None:
+    html = (
+        f"<html><head><title>{HEADLINE} | Notes | Ann Example</title></head><body>"
+        "<header><h1>Hi, I'm Ann.</h1></header>"
+        f"<div class='post'><h2>{HEADLINE}</h2>{STORY}</div></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
+def test_the_og_title_the_publisher_set_stands_against_a_heading() -> None:
+    other = "Why a ten-minute crossing still matters"
+    html = (
+        f"<html><head><title>A short history of the ferry - Harbour News</title>"
+        f"<meta property='og:title' content='{HEADLINE}'>"
+        f"<meta name='twitter:title' content='{other}'></head><body>"
+        f"<article><h1>{other}</h1>{STORY}</article></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
+def test_the_json_ld_headline_wins_a_tie_with_og_title_and_h1() -> None:
+    short = "The ferry stays"
+    ld = json.dumps({"@type": "NewsArticle", "headline": HEADLINE})
+    html = (
+        f"<html><head><title>{HEADLINE} - Harbour News</title>"
+        f"<meta property='og:title' content='{short}'>"
+        f"<script type='application/ld+json'>{ld}</script></head><body>"
+        f"<article><h1>{short}</h1>{STORY}</article></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
+def test_a_lone_heading_title_still_stands() -> None:
+    html = f"<html><body><article><h1>{HEADLINE}</h1>{STORY}</article></body></html>"
+    assert _extract(html, url=None).title == HEADLINE
