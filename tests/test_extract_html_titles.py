@@ -1,8 +1,9 @@
-"""The HTML title is the headline where the page's sources agree.
+"""The HTML title is the headline where the page's sources agree, and a preformatted
+document is read rather than dropped as code.
 
 Pages of our own, built on the shapes seen on the corpora's tune half (a promo heading
-before the headline, a section name as the ``<h1>``, an empty first ``<title>``), with
-text written for these tests.
+before the headline, a section name as the ``<h1>``, an empty first ``<title>``, an IETF
+draft in ``<pre>``), with text written for these tests.
 """
 
 from __future__ import annotations
@@ -97,3 +98,67 @@ def test_the_json_ld_headline_wins_a_tie_with_og_title_and_h1() -> None:
 def test_a_lone_heading_title_still_stands() -> None:
     html = f"<html><body><article><h1>{HEADLINE}</h1>{STORY}</article></body></html>"
     assert _extract(html, url=None).title == HEADLINE
+
+
+# --- a preformatted document ------------------------------------------------------------
+
+_DRAFT_PAGE = """Ferry Working Group                                    A. Example
+Internet-Draft                                                  May 2026
+
+                          The Ferry Protocol
+
+Abstract
+
+   This memo describes how a harbour town keeps a small ferry running
+   through the winter, and how the crossing is paid for when the boat
+   loses money in the cold months and the pier needs repairs.
+
+Example                                                        [Page {n}]
+"""
+_DRAFT_BODY = """Internet-Draft             The Ferry Protocol                  May 2026
+
+{n}.  Section {n}
+
+   In year {n} the council meets to decide whether the ferry keeps its
+   timetable, and the residents are asked to say which crossings they
+   use most, so that the quiet ones can be dropped before the summer.
+
+   The boat is inspected once a year by the harbour master, who writes
+   a short report that is read aloud at the first meeting of the year.
+
+Example                                                        [Page {n}]
+"""
+
+
+def _draft_html() -> str:
+    pages = [_DRAFT_PAGE.format(n=1)] + [_DRAFT_BODY.format(n=n) for n in range(2, 6)]
+    pres = "".join(f"<pre class='newpage'>{page}</pre>" for page in pages)
+    return (
+        "<html><head><title>draft-example-ferry-00 - The Ferry Protocol</title></head>"
+        f"<body><span>[Docs] [txt|pdf]</span><br>{pres}</body></html>"
+    )
+
+
+def test_a_document_written_in_pre_is_read_as_paragraphs() -> None:
+    article = _extract(_draft_html(), url=None)
+    body = _spoken(article)
+    # A hard-wrapped paragraph reads as one line of text, not a line per wrapped line.
+    assert (
+        "This memo describes how a harbour town keeps a small ferry running through the "
+        "winter, and how the crossing is paid for" in body
+    )
+    for n in range(2, 6):
+        assert f"In year {n} the council meets to decide whether the ferry keeps" in body
+    # The running header and footer are page furniture, dropped and listed.
+    assert "[Page" not in body
+    assert "Internet-Draft The Ferry Protocol May 2026" not in body
+    rules = {d.rule for d in article.dropped if "[Page" in d.text}
+    assert rules == {"chrome:running-header"}
+
+
+def test_code_in_pre_is_still_dropped_on_a_prose_page() -> None:
+    code = "<pre>def fare(trips: int) -&gt; float:\n    return trips * 2.5  # pounds\n</pre>"
+    html = f"<html><body><article><h1>{HEADLINE}</h1>{STORY}{code}</article></body></html>"
+    article = _extract(html, url=None)
+    assert "def fare" not in _spoken(article)
+    assert any(d.rule == "code" and "def fare" in d.text for d in article.dropped)
