@@ -1,5 +1,5 @@
-"""The HTML title is the headline where the page's sources agree, and a preformatted
-document is read rather than dropped as code.
+"""The HTML title is the headline where the page's sources agree, a preformatted document is
+read rather than dropped as code, and ``--explain`` lists what trafilatura itself left out.
 
 Pages of our own, built on the shapes seen on the corpora's tune half (a promo heading
 before the headline, a section name as the ``<h1>``, an empty first ``<title>``, an IETF
@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from narrator.cli import cli
 from narrator.extract.html import extract_html
 from narrator.models import Article, DocFormat, Document
 
@@ -162,3 +164,52 @@ def test_code_in_pre_is_still_dropped_on_a_prose_page() -> None:
     article = _extract(html, url=None)
     assert "def fare" not in _spoken(article)
     assert any(d.rule == "code" and "def fare" in d.text for d in article.dropped)
+
+
+# --- --explain lists what trafilatura left out --------------------------------------------
+
+FOOTER = (
+    "Copyright 2026 Harbour Press. All rights reserved. Terms of use and the privacy "
+    "policy apply to every page of this site."
+)
+
+
+def _chrome_page() -> str:
+    # Neither "topbar" nor "site-footer" is one of narrator's chrome words; trafilatura
+    # drops the menu and the footer on its own.
+    menu = "".join(f"<li><a href='/{w.lower()}'>{w}</a></li>" for w in ("Home", "News", "Sport"))
+    return (
+        f"<html><head><title>{HEADLINE}</title></head><body>"
+        f"<div class='topbar'><ul>{menu}<li><a href='/w'>Weather</a></li></ul></div>"
+        f"<article><h1>{HEADLINE}</h1>{STORY}</article>"
+        f"<div class='site-footer'>{FOOTER}</div></body></html>"
+    )
+
+
+def test_explain_lists_the_blocks_trafilatura_left_out(tmp_path: Path) -> None:
+    page = tmp_path / "ferry.html"
+    page.write_text(_chrome_page(), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(page), "--explain"])
+    assert result.exit_code == 0, result.output
+    story, _, explained = result.stdout.partition("\ndropped (")
+    assert FOOTER not in story
+    lines = explained.splitlines()
+    assert any(line.startswith("  - trafilatura:") and line.endswith(FOOTER) for line in lines), (
+        explained
+    )
+    assert any(
+        line.startswith("  - trafilatura:links") and line.endswith("Home News Sport Weather")
+        for line in lines
+    ), explained
+    # What was read is not listed as left out.
+    for paragraph in PROSE:
+        assert paragraph in story
+        assert not any(paragraph[:60] in line for line in lines)
+
+
+def test_explain_without_the_flag_lists_nothing(tmp_path: Path) -> None:
+    page = tmp_path / "ferry.html"
+    page.write_text(_chrome_page(), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "trafilatura:" not in result.stdout

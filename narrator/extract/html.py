@@ -33,6 +33,7 @@ from lxml.html import HtmlElement
 from narrator.errors import InputTooLargeError, NoArticleError
 from narrator.extract._html_blocks import blocks_from_xml, filter_blocks, speakable
 from narrator.extract._html_clean import clean_tree, paragraphize, tidy_headings
+from narrator.extract._html_left_out import left_out_blocks
 from narrator.extract._html_title import choose_title, strip_site_suffix
 from narrator.models import Article, Block, BlockKind, DocFormat, Document, DroppedBlock
 
@@ -95,6 +96,7 @@ def extract_html(document: Document) -> Article:
     blocks = _body_blocks(tree, document.url, dropped)
     blocks = _split_story_blocks(tree, blocks) or blocks
     blocks = filter_blocks(blocks, metadata.get("title"), dropped)
+    dropped.extend(left_out_blocks(tree, blocks, dropped, metadata.get("title")))
     words = sum(len(_WORD.findall(b.text)) for b in blocks)
     if words < _MIN_ARTICLE_WORDS:
         raise NoArticleError(
