@@ -25,8 +25,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # Measured on the test half (2026-12-01): HTML F1 0.960, title 26/38 (0.684; Readability's
 # gold titles keep site suffixes that narrator drops), 0 failures; dumps P 0.866, R 0.850,
 # F1 0.858, title 15/38 (0.395), 2 failures. Floors sit just under.
+# HTML titles, after the title choice by agreeing sources (issue 11): 27/38 exact, 33/38
+# (0.868) by headline_match, the gold title or it without the site's name; F1 0.961.
 HTML_F1_FLOOR = 0.955
-HTML_TITLE_FLOOR = 0.65
+HTML_TITLE_FLOOR = 0.84
 HTML_FAILURES_MAX = 0
 DUMP_PRECISION_FLOOR = 0.855
 DUMP_RECALL_FLOOR = 0.84
@@ -87,7 +89,9 @@ def test_html_no_page_fails(html: Any) -> None:
 
 
 def test_html_title_floor(html: Any) -> None:
-    assert html.title_hits / html.titled >= HTML_TITLE_FLOOR
+    # By headline: narrator drops the site's name on purpose, which the exact column counts
+    # as a miss when Readability's gold kept it.
+    assert html.headline_hits / html.titled >= HTML_TITLE_FLOOR
 
 
 def test_dump_precision_floor(dump: Any) -> None:
