@@ -27,8 +27,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # Dumps (2026-12-02, after the redirect fix to the dumps, the headline scorer and the guard
 # change): P 0.889, R 0.864, F1 0.876, title 16/38 exact, headline 22/38, and 22 of the 28
 # pages whose gold headline is a line of the dump at all; 2 failures. Floors sit just under.
+# HTML titles, after the title choice by agreeing sources (issue 11): 27/38 exact, 33/38
+# (0.868) by headline_match, the gold title or it without the site's name; F1 0.961.
 HTML_F1_FLOOR = 0.955
-HTML_TITLE_FLOOR = 0.65
+HTML_TITLE_FLOOR = 0.84
 HTML_FAILURES_MAX = 0
 DUMP_PRECISION_FLOOR = 0.88
 DUMP_RECALL_FLOOR = 0.855
@@ -90,7 +92,9 @@ def test_html_no_page_fails(html: Any) -> None:
 
 
 def test_html_title_floor(html: Any) -> None:
-    assert html.title_hits / html.titled >= HTML_TITLE_FLOOR
+    # By headline: narrator drops the site's name on purpose, which the exact column counts
+    # as a miss when Readability's gold kept it.
+    assert html.headline_hits / html.titled >= HTML_TITLE_FLOOR
 
 
 def test_dump_precision_floor(dump: Any) -> None:

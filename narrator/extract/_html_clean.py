@@ -11,6 +11,9 @@ even text a browser would never show. This module removes, in place:
   newsletter boxes, share rows, related lists, ratings widgets, advertisements);
 * captions, photo credits, code blocks and embedded media, which are dropped by default.
 
+A page that is nearly all ``<pre>`` prose (an IETF draft) is a preformatted document, not
+code: its ``<pre>`` s become paragraphs, without their running headers and footers.
+
 Every removal with text is recorded as a :class:`~narrator.models.DroppedBlock` for
 ``--explain``. It also turns "text and ``<br><br>``" runs into paragraphs, because
 trafilatura skips loose text in a ``<div>`` (the MacRumors page in the benchmark lost its
@@ -20,6 +23,7 @@ first paragraph that way).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 # lxml ships no type information and pyproject's mypy overrides do not list it yet.
@@ -332,6 +336,7 @@ def clean_tree(tree: HtmlElement, dropped: list[DroppedBlock]) -> None:
 
     # Chrome, with the guard measured on what is left after the first pass.
     page_words = len(_WORD.findall(" ".join(root.itertext())))
+    _unpack_preformatted_document(root, page_words, dropped)
     page_paragraph_words = _paragraph_words(root)
     doomed = []
     unwrap: list[HtmlElement] = []
@@ -364,6 +369,78 @@ def clean_tree(tree: HtmlElement, dropped: list[DroppedBlock]) -> None:
     for el in unwrap:
         if el.getparent() is not None:
             el.drop_tag()
+
+
+# A page whose text is nearly all <pre> is a preformatted document (an IETF draft in
+# rfcmarkup, a mailing-list archive), not code samples: it is read as paragraphs. Code is
+# told apart by its share of letters among printed characters (the tune half's code samples
+# run 0.38-0.74, the IETF draft 0.85).
+_PREFORMATTED_SHARE = 0.6
+_PROSE_LETTERS = 0.75
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _unpack_preformatted_document(
+    root: HtmlElement, page_words: int, dropped: list[DroppedBlock]
+) -> None:
+    """Turn the ``<pre>`` s of a preformatted document into paragraphs, in place.
+
+    Each blank-line-separated chunk becomes a ``<p>``. A line starting in lower case goes on
+    the line before (the text was hard-wrapped); other lines are kept apart by ``<br>``, so
+    a table of contents reads line by line (see ``_html_blocks._break_lines``). Short lines
+    that recur on three pages or more, digits aside, are the running header and footer
+    ("Internet-Draft remoteStorage December 2014", "de Jong [Page 2]") and are dropped.
+    """
+    pres = [el for el in root.iter("pre") if not any(a.tag == "pre" for a in el.iterancestors())]
+    texts = ["".join(el.itertext()) for el in pres]
+    words = sum(len(_WORD.findall(text)) for text in texts)
+    if not pres or words < _PREFORMATTED_SHARE * page_words:
+        return
+    printed = [c for text in texts for c in text if not c.isspace()]
+    if sum(c.isalpha() for c in printed) < _PROSE_LETTERS * len(printed):
+        return
+    recurring = Counter(
+        _running_key(line) for text in texts for line in text.splitlines() if line.strip()
+    )
+    for el, text in zip(pres, texts, strict=True):
+        host = el.makeelement("div", {})
+        for chunk in _BLANK_LINE.split(text):
+            lines: list[str] = []
+            for raw in chunk.splitlines():
+                line = " ".join(raw.split())
+                if not line:
+                    continue
+                key = _running_key(line)
+                if key and recurring[key] >= _RUNNING_PAGES:
+                    dropped.append(DroppedBlock(shorten(line), "chrome:running-header", "<pre>"))
+                elif lines and line[0].islower():
+                    lines[-1] += " " + line
+                else:
+                    lines.append(line)
+            if not lines:
+                continue
+            para = host.makeelement("p", {})
+            para.text = lines[0]
+            for line in lines[1:]:
+                br = para.makeelement("br", {})
+                br.tail = line
+                para.append(br)
+            host.append(para)
+        host.tail = el.tail
+        parent = el.getparent()
+        if parent is not None:
+            parent.replace(el, host)
+
+
+_RUNNING_PAGES = 3
+_RUNNING_WORDS = 10
+_DIGITS = re.compile(r"\d+")
+
+
+def _running_key(line: str) -> str:
+    """A line folded for spotting running headers: digits aside; long lines never match."""
+    folded = _DIGITS.sub("#", " ".join(line.split()).casefold())
+    return folded if len(_WORD.findall(folded)) <= _RUNNING_WORDS else ""
 
 
 _CONTENT_TOKENS = frozenset({"article", "content", "story", "body", "post", "entry", "text"})

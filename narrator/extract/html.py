@@ -4,7 +4,8 @@ Trafilatura finds the body and the metadata; this module wraps it for a listener
 
 1. guard the input (size limit, characters lxml refuses, markup nested past the parser's
    depth limit) and parse it once;
-2. read the metadata (title, byline, date, site, language, canonical URL, description);
+2. read the metadata (title, byline, date, site, language, canonical URL, description),
+   the title where the page's sources agree (:mod:`narrator.extract._html_title`);
 3. clean the DOM (:mod:`narrator.extract._html_clean`): what must never be spoken, hidden
    elements, page chrome, captions, credits, code and embedded media;
 4. run trafilatura in precision mode on the cleaned tree, XML output to keep structure,
@@ -32,9 +33,11 @@ from lxml.html import HtmlElement
 from narrator.errors import InputTooLargeError, NoArticleError
 from narrator.extract._html_blocks import blocks_from_xml, filter_blocks, speakable
 from narrator.extract._html_clean import clean_tree, paragraphize, tidy_headings
+from narrator.extract._html_left_out import left_out_blocks
+from narrator.extract._html_title import choose_title, strip_site_suffix
 from narrator.models import Article, Block, BlockKind, DocFormat, Document, DroppedBlock
 
-__all__ = ["MAX_HTML_BYTES", "extract_html"]
+__all__ = ["MAX_HTML_BYTES", "extract_html", "strip_site_suffix"]
 
 MAX_HTML_BYTES = 10_000_000
 """The largest HTML page read, in UTF-8 bytes. The largest page of the Zyte benchmark is
@@ -93,6 +96,7 @@ def extract_html(document: Document) -> Article:
     blocks = _body_blocks(tree, document.url, dropped)
     blocks = _split_story_blocks(tree, blocks) or blocks
     blocks = filter_blocks(blocks, metadata.get("title"), dropped)
+    dropped.extend(left_out_blocks(tree, blocks, dropped, metadata.get("title")))
     words = sum(len(_WORD.findall(b.text)) for b in blocks)
     if words < _MIN_ARTICLE_WORDS:
         raise NoArticleError(
@@ -189,84 +193,15 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         value = fields.get(theirs)
         if isinstance(value, str) and (value := speakable(value)):
             found[ours] = value
-    if "title" not in found or not _named_twice(tree, found["title"]):
-        # A title found in neither the <title> nor an <h1> came from somewhere else on the
-        # page (mdBook's hidden "Keyboard shortcuts" popup): prefer the headline.
-        headline = _headline_in_title_tag(tree)
-        if headline is not None:
-            found["title"] = headline
+    title = choose_title(tree, found.get("title"), found.get("site_name"), url)
+    if title is not None:
+        found["title"] = title
     if "title" in found:
         found["title"] = strip_site_suffix(found["title"], found.get("site_name"), url)
     language = _language(tree)
     if language:
         found["language"] = language
     return found
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _named_twice(tree: HtmlElement, title: str) -> bool:
-    """Whether ``title`` is in the page's ``<title>`` or a ``<meta>`` tag, or is one of its
-    ``<h1>`` headings: a title with a second source is the page's own."""
-    folded = _fold(title)
-    title_el = tree.find(".//title")
-    if title_el is not None and folded in _fold(title_el.text_content() or ""):
-        return True
-    if any(folded in _fold(m.get("content") or "") for m in tree.iter("meta")):
-        return True
-    return any(_fold(h1.text_content()) == folded for h1 in tree.iter("h1"))
-
-
-def _headline_in_title_tag(tree: HtmlElement) -> str | None:
-    """The page's ``<h1>`` that is also a piece of its ``<title>`` ("Installing widgets" in
-    "Installing widgets - The Widget Book"): two independent places naming the same words
-    are the headline, whatever else the page holds in headings (mdBook's hidden "Keyboard
-    shortcuts" popup was taken as the title)."""
-    title_el = tree.find(".//title")
-    if title_el is None or not (title_el.text_content() or "").strip():
-        return None
-    title = title_el.text_content()
-    headings: dict[str, str] = {}
-    for h1 in tree.iter("h1"):
-        text = " ".join(h1.text_content().split())
-        if len(_WORD.findall(text)) >= 2:
-            headings.setdefault(_fold(text), text)
-    # In title order: the site's name, usually last, is often an <h1> in the masthead too.
-    for piece in [title, *_TITLE_SEPARATOR.split(title)]:
-        found = headings.get(_fold(piece))
-        if found is not None:
-            return speakable(found) or None
-    return None
-
-
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|·•»:~]|::|[-–—])\s+")
-_SITE_SUFFIX_WORDS = 5
-
-
-def strip_site_suffix(title: str, site: str | None, url: str | None) -> str:
-    """``title`` without a trailing site name ("... | Harper's Magazine"), where the last
-    separated piece is short and names the site (its ``og:site_name`` or its domain)."""
-    pieces = _TITLE_SEPARATOR.split(title)
-    if len(pieces) < 2:
-        return title
-    last = pieces[-1]
-    if len(_WORD.findall(last)) > _SITE_SUFFIX_WORDS:
-        return title
-    squashed = "".join(_WORD.findall(last.casefold()))
-    names = set()
-    if site:
-        names.add("".join(_WORD.findall(site.casefold())))
-    if url:
-        host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
-        names.update(label for label in host.split(".") if len(label) > 2)
-    if not squashed or not any(
-        squashed == name or (len(name) > 3 and name in squashed) for name in names
-    ):
-        return title
-    separator = list(_TITLE_SEPARATOR.finditer(title))[-1]
-    return title[: separator.start()].strip() or title
 
 
 def _language(tree: HtmlElement) -> str | None:
