@@ -208,8 +208,11 @@ def _headline_targets(page: Page) -> list[str]:
     return [t for t in targets if t.strip()]
 
 
-def _title_data(shared: Path) -> list[tuple[str, np.ndarray, int]]:
-    """Per tune page with a findable headline: (site, candidate features, answer's row)."""
+_TitlePage = tuple[str, np.ndarray, np.ndarray]
+
+
+def _title_data(shared: Path) -> list[_TitlePage]:
+    """Per tune page with a findable headline: (site, candidate features, which are right)."""
     from extraction_halves import headline_match  # type: ignore[import-not-found]
 
     from narrator.extract.chrome import load_rules
@@ -229,37 +232,34 @@ def _title_data(shared: Path) -> list[tuple[str, np.ndarray, int]]:
         if not collected or not collected[0][1]:
             continue
         lines, candidates = collected[0]
+        texts = [headline_text(lines[c.index]) for c in candidates]
         for target in _headline_targets(page):
-            rows = [
-                k
-                for k, c in enumerate(candidates)
-                if headline_match(target, headline_text(lines[c.index]))
-            ]
-            if rows:
-                found.append((page.site, np.array([c.features for c in candidates]), rows[0]))
+            # Every candidate reading as the headline is right (a headline shown twice).
+            answers = np.array([headline_match(target, text) for text in texts])
+            if answers.any():
+                found.append((page.site, np.array([c.features for c in candidates]), answers))
                 break
     return found
 
 
-def _fit_title(
-    data: list[tuple[str, np.ndarray, int]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit_title(data: list[_TitlePage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Conditional logit over each page's candidates: (mean, scale, weights)."""
     from scipy.optimize import minimize
 
     stacked = np.vstack([x for _, x, _ in data])
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
-    pages = [((x - mean) / scale, answer) for _, x, answer in data]
+    pages = [((x - mean) / scale, answers) for _, x, answers in data]
 
     def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = 0.0, np.zeros_like(beta)
-        for x, answer in pages:
+        for x, answers in pages:
+            # -log of the softmax mass on the right candidates.
             z = x @ beta
-            top = z.max()
-            p = np.exp(z - top)
-            p /= p.sum()
-            value -= z[answer] - top - np.log(np.exp(z - top).sum())
-            grad -= x[answer] - p @ x
+            e = np.exp(z - z.max())
+            p = e / e.sum()
+            q = np.where(answers, e, 0.0)
+            value -= float(np.log(q.sum()) - np.log(e.sum()))
+            grad -= (q / q.sum()) @ x - p @ x
         n = len(pages)
         return value / n + 0.5 * 0.05 * float(beta @ beta), grad / n + 0.05 * beta
 
@@ -267,9 +267,9 @@ def _fit_title(
     return mean, scale, result.x
 
 
-def _title_hits(data: list[tuple[str, np.ndarray, int]], fitted: tuple[np.ndarray, ...]) -> int:
+def _title_hits(data: list[_TitlePage], fitted: tuple[np.ndarray, ...]) -> int:
     mean, scale, beta = fitted
-    return sum(int(np.argmax(((x - mean) / scale) @ beta) == answer) for _, x, answer in data)
+    return sum(bool(answers[np.argmax(((x - mean) / scale) @ beta)]) for _, x, answers in data)
 
 
 def train_title(shared: Path) -> dict[str, object]:

@@ -67,6 +67,17 @@ _FILE_NAME = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp4)$", re.IGNORECASE)
 # A list item ("+ Added ..."), or a row of links or buttons ("[Docs] [txt|pdf]").
 _NOT_HEADLINE = re.compile(r"^[-+*•>]\s|[|\[\]].*[|\[\]]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# Headlines rarely run this long; photo captions and ledes often do.
+_LONG_HEADLINE = 16
+_OPENING_QUOTES = frozenset("\"“‘'«")
+# A photo credit or source at a caption's end ("... Austria. Leonhard Foeger / Reuters",
+# "(onmeth.com)", "Photo: Jane Doe"): universal caption shapes, not any site's words.
+_CREDIT = re.compile(
+    r"\b(?:photo|photograph|image|illustration|credit|courtesy)s?\b\s*(?:by|:)"
+    r"|\b(?:getty images|reuters|afp|ap photo|associated press|shutterstock)\b"
+    r"|/\s*[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+)*\s*$|\(\w[\w.-]*\.[a-z]{2,4}\)\s*$",
+    re.IGNORECASE,
+)
 _INNER_SENTENCE = re.compile(r"\w[.!?]\s+[A-Z]")
 # A heading's permalink mark, pasted with it ("Installation¶", "Usage #").
 _PERMALINK = re.compile(r"\s*[¶§#🔗]$")
@@ -314,6 +325,9 @@ TITLE_FEATURES = (
     "topic_rank",
     "prev_p",
     "function_share",
+    "long",
+    "quote_start",
+    "credit",
 )
 
 
@@ -383,6 +397,9 @@ def title_candidates(
                     0.0,  # filled in below
                     scores[i - 1] if i else 0.0,
                     sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0,
+                    float(n >= _LONG_HEADLINE),
+                    float(line[:1] in _OPENING_QUOTES),
+                    float(bool(_CREDIT.search(line))),
                 ],
             )
         )
