@@ -222,7 +222,35 @@ def _speed(pages: Sequence[Page]) -> list[str]:
             f"{ours * 1000:.0f} ms, trafilatura {theirs * 1000:.0f} ms "
             f"(ratio {ours / max(theirs, 1e-9):.2f})"
         )
+    lines.append(_model_speed(pages))
     return lines
+
+
+def _model_speed(pages: Sequence[Page]) -> str:
+    """What the learned models add to a dump's reading: the line model and the headline scorer
+    (:func:`read_page_dump`) against the rest of ``extract_text``, on the median and the
+    longest dump. The models load once per process; their load time is printed too."""
+    from narrator.extract import _lines, dump
+
+    started = time.perf_counter()
+    _lines.load_model.cache_clear()
+    dump._title_model.cache_clear()
+    _lines.load_model()
+    dump._title_model()
+    load = time.perf_counter() - started
+    dumps = sorted(
+        (text for p in pages if (text := read_dump(p))), key=lambda t: len(t.splitlines())
+    )
+    parts = [f"speed dump reader (line model, headline scorer): models load {load * 1000:.1f} ms"]
+    for name, text in (("median", dumps[len(dumps) // 2]), ("longest", dumps[-1])):
+        model = min(_timed(partial(dump.read_page_dump, text)) for _ in range(3))
+        document = Document(text=text, format=DocFormat.TEXT, source="page.txt")
+        whole = min(_timed(partial(extract_text, document)) for _ in range(3))
+        parts.append(
+            f"{name} dump ({len(text.splitlines())} lines): {model * 1000:.0f} ms "
+            f"of {whole * 1000:.0f} ms for extract_text"
+        )
+    return "; ".join(parts)
 
 
 def _timed(call: Callable[[], object]) -> float:
