@@ -7,44 +7,14 @@
 // The server sends `Content-Security-Policy: default-src 'self'`, so any inline script or
 // style the pages needed would show up as a CSP report. Prints one line per check and exits
 // non-zero when any check fails.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { axe, check, finish, launch, squash } from "./lib.mjs";
 
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const SITE = process.env.FEED_URL;
 const EPISODE = process.env.FEED_EPISODE;
 const SCREENSHOTS = process.env.FEED_SCREENSHOTS || "/tmp/narrator-feed";
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const GUARD = { timeout: 60000 }; // a hang guard, not a speed limit
 const PLAYBACK = process.env.FEED_PLAYBACK === "1";
 if (!SITE || !EPISODE) throw new Error("set FEED_URL and FEED_EPISODE to the site under test");
-
-const failures = [];
-function check(name, ok, detail = "") {
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? `: ${detail}` : ""}`);
-  if (!ok) failures.push(name);
-  return ok;
-}
-const squash = (s) => (s || "").replace(/\s+/g, " ").trim();
-
-async function axe(page, label) {
-  await page.evaluate(AXE_SOURCE); // DevTools evaluation: not subject to the page's CSP
-  const result = await page.evaluate(() =>
-    window.axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-    }),
-  );
-  const summary = result.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-  );
-  check(`axe ${label}: no WCAG A/AA violations`, result.violations.length === 0, summary.join("; "));
-  check(`axe ${label}: rules ran`, result.passes.length > 10, `${result.passes.length} passed`);
-}
 
 /** Relative luminance of the body's background (0 black .. 1 white). */
 const background = () => {
@@ -79,23 +49,8 @@ async function press(page, control) {
   await page.evaluate((c) => document.querySelector("narrator-player").shadowRoot.querySelector(`[data-${c}]`).click(), control);
 }
 
-const profile = mkdtempSync(join(tmpdir(), "narrator-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  viewport: { width: 1000, height: 900 },
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-  ],
-});
+const browser = await launch({ viewport: { width: 1000, height: 900 } });
+const { context } = browser;
 
 let step = "loading"; // what the console's CSP reports are attributed to
 
@@ -181,12 +136,8 @@ try {
 } catch (error) {
   check("the run finished", false, String(error && error.stack ? error.stack : error));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await finish(browser);
 }
-
-console.log(failures.length ? `${failures.length} checks failed` : "all checks passed");
-process.exit(failures.length ? 1 : 0);
 
 async function playback(page, page0) {
   await press(page, "play");

@@ -21,12 +21,12 @@ export function check(name, ok, detail = "") {
 export const squash = (s) => (s || "").replace(/\s+/g, " ").trim();
 
 /** A persistent chromium profile (localStorage survives reloads), removed by ``finish``. */
-export async function launch() {
+export async function launch({ viewport = { width: 900, height: 900 } } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "narrator-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 900, height: 900 },
+    viewport,
     args: [
       "--headless",
       "--no-sandbox",
