@@ -47,6 +47,19 @@ FUNCTION_WORDS = frozenset(
     up was we were what when which who will with would you your""".split()  # noqa: SIM905
 )
 _PROSE_WORDS = 15
+# Prose lines at most this many lines apart are one run of story.
+_RUN_GAP = 6
+_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"[^\w\s]|_")
+_LETTER = re.compile(r"[^\W\d_]")
+_CODE_CHAR = re.compile(r"[{}\[\]();=<>_\\$#&|*+`]")
+_CODE_END = re.compile(r"[;{}(),\[\]]\s*$|^\s*[})\]]")
+_BULLET = re.compile(r"^\s*[-+*•·▪–—>]\s")
+_CREDIT = re.compile(
+    r"\b(?:photo|photograph|image|picture|credit|getty|reuters|ap photo|afp|shutterstock|"
+    r"illustration)\b",
+    re.IGNORECASE,
+)
 
 FEATURES = (
     "words",
@@ -74,6 +87,26 @@ FEATURES = (
     "handle",
     "prose_distance",
     "window_ends",
+    # What a line is, by shapes that hold on any site:
+    "code_share",  # symbols of code ({}[]();=<>...): a dev post's code is story
+    "code_end",  # ends like a code line (";", "{", ")") or opens with a closing bracket
+    "bullet",  # a list item
+    "same_lead",  # starts with the same symbol as a neighbour: a list
+    "lower_start",
+    "continues",  # continues the line above, or is continued below (hard-wrapped text)
+    "paragraph_words",  # words of the paragraph the line belongs to
+    "paragraph_ends",  # whether that paragraph ends a sentence
+    "non_latin",  # share of letters outside Latin scripts (a language menu)
+    "prose_before_gap",  # lines back to the previous prose line
+    "prose_after_gap",  # lines on to the next one
+    "prose_gap",  # the gap between the two
+    "length_z",  # the line's length against the page's own lines
+    "length_rank",
+    "headline_window",  # share of headline-shaped lines around it: a list of teasers
+    "credit_near",  # a photo credit on it or next to it: a caption
+    "in_main_run",  # inside the longest run of prose
+    "main_run_distance",
+    "main_run_share",  # how much of the page's prose that run holds
 )
 
 
@@ -126,11 +159,34 @@ def _shape(line: str) -> tuple[int, float, float, bool]:
     return len(words), function, capital, bool(_SENTENCE_END.search(line))
 
 
+def _paragraphs(
+    lines: Sequence[str], shapes: Sequence[tuple[int, float, float, bool]]
+) -> list[int]:
+    """Per line, the index of its paragraph's first line. A hard-wrapped paragraph (a plain
+    text or a ``<pre>`` page) is many lines: a line continues the one above when that one
+    ends no sentence and has a few words, and this one starts in lower case."""
+    para = list(range(len(lines)))
+    for i in range(1, len(lines)):
+        if not shapes[i - 1][3] and shapes[i - 1][0] >= 3 and lines[i][:1].islower():
+            para[i] = para[i - 1]
+    return para
+
+
 def line_features(lines: Sequence[str]) -> list[list[float]]:
     """The :data:`FEATURES` of every line of a dump (lines stripped, none blank)."""
     shapes = [_shape(line) for line in lines]
     count = len(lines)
-    prose = [n if n >= _PROSE_WORDS and ends else 0 for n, _, _, ends in shapes]
+    para = _paragraphs(lines, shapes)
+    para_words: Counter[int] = Counter()
+    para_ends: dict[int, bool] = {}
+    for i, (n, _, _, ends) in enumerate(shapes):
+        para_words[para[i]] += n
+        para_ends[para[i]] = ends  # the paragraph's last line decides
+    # A prose line belongs to a paragraph of 15 words or more that ends a sentence.
+    prose = [
+        n if para_words[para[i]] >= _PROSE_WORDS and para_ends[para[i]] else 0
+        for i, (n, _, _, _) in enumerate(shapes)
+    ]
     total_prose = sum(prose) or 1
     before = [0] * (count + 1)
     for i, n in enumerate(prose):
@@ -157,6 +213,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         if prose[i]:
             last = i
         distance[i] = min(distance[i], float(last - i))
+    structure = _structure_features(lines, shapes, para, para_words, para_ends, prose)
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         n, function, capital, ends = shapes[i]
@@ -172,8 +229,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(ends),
                 function,
                 capital,
-                sum(c.isdigit() for c in line) / chars,
-                sum(not c.isalnum() and not c.isspace() for c in line) / chars,
+                len(_DIGIT.findall(line)) / chars,
+                len(_PUNCT.findall(line)) / chars,
                 math.log(repeats[" ".join(line.casefold().split())]),
                 before[i] / total_prose,
                 (before[count] - before[i + 1]) / total_prose,
@@ -193,6 +250,117 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(bool(_HANDLE.search(line))),
                 math.log1p(distance[i]),
                 sum(s[3] for s in window) / len(window) if window else 0.0,
+                *structure[i],
+            ]
+        )
+    return rows
+
+
+def _gaps(flags: Sequence[bool]) -> tuple[list[float], list[float]]:
+    """Per line, how many lines back to the previous flagged line and on to the next one
+    (infinity where there is none)."""
+    count = len(flags)
+    back, ahead = [math.inf] * count, [math.inf] * count
+    last: int | None = None
+    for i in range(count):
+        if last is not None:
+            back[i] = float(i - last)
+        if flags[i]:
+            last = i
+    last = None
+    for i in range(count - 1, -1, -1):
+        if last is not None:
+            ahead[i] = float(last - i)
+        if flags[i]:
+            last = i
+    return back, ahead
+
+
+def _main_run(prose: Sequence[int]) -> tuple[int, int, float] | None:
+    """(first line, last line, share of the page's prose) of the longest run of prose lines
+    at most ``_RUN_GAP`` lines apart."""
+    runs: list[list[int]] = []  # [start, end, words]
+    for i, n in enumerate(prose):
+        if not n:
+            continue
+        if runs and i - runs[-1][1] <= _RUN_GAP:
+            runs[-1][1] = i
+            runs[-1][2] += n
+        else:
+            runs.append([i, i, n])
+    if not runs:
+        return None
+    start, end, words = max(runs, key=lambda r: r[2])
+    return start, end, words / sum(r[2] for r in runs)
+
+
+def _lead_symbol(line: str) -> str:
+    first = line.lstrip()[:1]
+    return first if first and not first.isalnum() else ""
+
+
+def _structure_features(
+    lines: Sequence[str],
+    shapes: Sequence[tuple[int, float, float, bool]],
+    para: Sequence[int],
+    para_words: Counter[int],
+    para_ends: dict[int, bool],
+    prose: Sequence[int],
+) -> list[list[float]]:
+    """The features from ``code_share`` on: what kind of thing each line is."""
+    count = len(lines)
+    words = [s[0] for s in shapes]
+    continues = [i > 0 and para[i] == para[i - 1] for i in range(count)]
+    logs = [math.log1p(n) for n in words]
+    mean = sum(logs) / count
+    spread = math.sqrt(sum((x - mean) ** 2 for x in logs) / count) or 1.0
+    rank = [0.0] * count
+    for r, i in enumerate(sorted(range(count), key=lambda k: words[k])):
+        rank[i] = r / max(count - 1, 1)
+    back, ahead = _gaps([bool(n) for n in prose])
+    headline = [4 <= n <= 16 and not s[3] for n, s in zip(words, shapes, strict=True)]
+    credit = [n <= 25 and bool(_CREDIT.search(ln)) for n, ln in zip(words, lines, strict=True)]
+    lead = [_lead_symbol(line) for line in lines]
+    run = _main_run(prose)
+    rows: list[list[float]] = []
+    for i, line in enumerate(lines):
+        chars = max(len(line), 1)
+        letters = _LETTER.findall(line)
+        near = [j for j in range(max(0, i - 4), min(count, i + 5)) if j != i]
+        first_letter = next((c for c in line if c.isalpha()), "")
+        if run is not None:
+            inside = run[0] <= i <= run[1]
+            from_run = 0.0 if inside else math.log1p(min(abs(i - run[0]), abs(i - run[1])))
+            share = run[2]
+        else:
+            inside, from_run, share = False, 8.0, 0.0
+        rows.append(
+            [
+                len(_CODE_CHAR.findall(line)) / chars,
+                float(bool(_CODE_END.search(line))),
+                float(bool(_BULLET.match(line))),
+                float(
+                    bool(lead[i])
+                    and (
+                        (i > 0 and lead[i - 1] == lead[i])
+                        or (i + 1 < count and lead[i + 1] == lead[i])
+                    )
+                ),
+                float(first_letter.islower()),
+                float(continues[i]) + float(i + 1 < count and continues[i + 1]),
+                math.log1p(para_words[para[i]]),
+                float(para_ends[para[i]]),
+                sum(ord(c) > 0x24F for c in letters) / len(letters) if letters else 0.0,
+                math.log1p(back[i]) if back[i] < math.inf else 7.0,
+                math.log1p(ahead[i]) if ahead[i] < math.inf else 7.0,
+                math.log1p(back[i] + ahead[i]) if back[i] + ahead[i] < math.inf else 8.0,
+                (logs[i] - mean) / spread,
+                rank[i],
+                sum(headline[j] for j in near) / len(near) if near else 0.0,
+                float(any(credit[max(0, i - 1) : i + 2])),
+                float(inside),
+                from_run,
+                share,
             ]
         )
     return rows
