@@ -49,10 +49,9 @@ FUNCTION_WORDS = frozenset(
 _PROSE_WORDS = 15
 # Prose lines at most this many lines apart are one run of story.
 _RUN_GAP = 6
-_DIGIT = re.compile(r"\d")
-_PUNCT = re.compile(r"[^\w\s]|_")
 _LETTER = re.compile(r"[^\W\d_]")
-_CODE_CHAR = re.compile(r"[{}\[\]();=<>_\\$#&|*+`]")
+_NON_LATIN = re.compile(r"[^\W\d_\x00-\u024f]")
+_CODE_CHARS = tuple("{}[]();=<>_\\$#&|*+`")
 _CODE_END = re.compile(r"[;{}(),\[\]]\s*$|^\s*[})\]]")
 _BULLET = re.compile(r"^\s*[-+*•·▪–—>]\s")
 _CREDIT = re.compile(
@@ -151,9 +150,8 @@ def load_model(path: Path = MODEL_PATH) -> LineModel:
     )
 
 
-def _shape(line: str) -> tuple[int, float, float, bool]:
+def _shape(line: str, alpha: Sequence[str]) -> tuple[int, float, float, bool]:
     words = _WORD.findall(line)
-    alpha = _ALPHA_WORD.findall(line)
     function = sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0
     capital = sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
     return len(words), function, capital, bool(_SENTENCE_END.search(line))
@@ -174,7 +172,8 @@ def _paragraphs(
 
 def line_features(lines: Sequence[str]) -> list[list[float]]:
     """The :data:`FEATURES` of every line of a dump (lines stripped, none blank)."""
-    shapes = [_shape(line) for line in lines]
+    alphas = [_ALPHA_WORD.findall(line) for line in lines]
+    shapes = [_shape(line, alpha) for line, alpha in zip(lines, alphas, strict=True)]
     count = len(lines)
     para = _paragraphs(lines, shapes)
     para_words: Counter[int] = Counter()
@@ -194,8 +193,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
     # The story's vocabulary: content words of its prose lines, counted once per line.
     vocabulary: Counter[str] = Counter()
     line_words: list[set[str]] = []
-    for i, line in enumerate(lines):
-        words = {w.lower() for w in _ALPHA_WORD.findall(line) if len(w) > 3}
+    for i, alpha in enumerate(alphas):
+        words = {w.lower() for w in alpha if len(w) > 3}
         words -= FUNCTION_WORDS
         line_words.append(words)
         if prose[i]:
@@ -214,6 +213,11 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
             last = i
         distance[i] = min(distance[i], float(last - i))
     structure = _structure_features(lines, shapes, para, para_words, para_ends, prose)
+    # Running sums over the lines, for the means of the window around each line.
+    logs = [math.log1p(s[0]) for s in shapes]
+    run_logs = _running(logs)
+    run_function = _running([s[1] for s in shapes])
+    run_ends = _running([float(s[3]) for s in shapes])
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         n, function, capital, ends = shapes[i]
@@ -221,24 +225,25 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         own = line_words[i]
         # The line's own words are taken out of the vocabulary so prose does not vouch for itself.
         shared = sum(1 for w in own if vocabulary[w] - (1 if prose[i] else 0) > 0)
-        window = [shapes[j] for j in range(max(0, i - 3), min(count, i + 4)) if j != i]
-        alpha = _ALPHA_WORD.findall(line)
+        lo, hi = max(0, i - 3), min(count, i + 4)
+        others = hi - lo - 1  # the lines around it, itself left out
+        alpha = alphas[i]
         rows.append(
             [
                 math.log1p(n),
                 float(ends),
                 function,
                 capital,
-                len(_DIGIT.findall(line)) / chars,
-                len(_PUNCT.findall(line)) / chars,
+                sum(map(str.isdecimal, line)) / chars,
+                (chars - sum(map(str.isalnum, line)) - sum(map(str.isspace, line))) / chars,
                 math.log(repeats[" ".join(line.casefold().split())]),
                 before[i] / total_prose,
                 (before[count] - before[i + 1]) / total_prose,
                 shared / len(own) if own else -0.1,
                 math.log1p(shapes[i - 1][0]) if i else -1.0,
                 math.log1p(shapes[i + 1][0]) if i + 1 < count else -1.0,
-                sum(math.log1p(s[0]) for s in window) / len(window) if window else -1.0,
-                sum(s[1] for s in window) / len(window) if window else 0.0,
+                (run_logs[hi] - run_logs[lo] - logs[i]) / others if others else -1.0,
+                (run_function[hi] - run_function[lo] - function) / others if others else 0.0,
                 float(bool(_RANK.match(line))),
                 float(bool(_BARE_NUMBER.match(line))),
                 float(line.isupper()),
@@ -249,11 +254,19 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(line.rstrip().endswith("?")),
                 float(bool(_HANDLE.search(line))),
                 math.log1p(distance[i]),
-                sum(s[3] for s in window) / len(window) if window else 0.0,
+                (run_ends[hi] - run_ends[lo] - ends) / others if others else 0.0,
                 *structure[i],
             ]
         )
     return rows
+
+
+def _running(values: Sequence[float]) -> list[float]:
+    """``out[k]`` is the sum of ``values[:k]``."""
+    out = [0.0]
+    for value in values:
+        out.append(out[-1] + value)
+    return out
 
 
 def _gaps(flags: Sequence[bool]) -> tuple[list[float], list[float]]:
@@ -319,14 +332,15 @@ def _structure_features(
         rank[i] = r / max(count - 1, 1)
     back, ahead = _gaps([bool(n) for n in prose])
     headline = [4 <= n <= 16 and not s[3] for n, s in zip(words, shapes, strict=True)]
+    run_headline = _running([float(h) for h in headline])
     credit = [n <= 25 and bool(_CREDIT.search(ln)) for n, ln in zip(words, lines, strict=True)]
     lead = [_lead_symbol(line) for line in lines]
     run = _main_run(prose)
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         chars = max(len(line), 1)
-        letters = _LETTER.findall(line)
-        near = [j for j in range(max(0, i - 4), min(count, i + 5)) if j != i]
+        letters = len(_LETTER.findall(line))
+        lo, hi = max(0, i - 4), min(count, i + 5)
         first_letter = next((c for c in line if c.isalpha()), "")
         if run is not None:
             inside = run[0] <= i <= run[1]
@@ -336,7 +350,7 @@ def _structure_features(
             inside, from_run, share = False, 8.0, 0.0
         rows.append(
             [
-                len(_CODE_CHAR.findall(line)) / chars,
+                sum(map(line.count, _CODE_CHARS)) / chars,
                 float(bool(_CODE_END.search(line))),
                 float(bool(_BULLET.match(line))),
                 float(
@@ -350,13 +364,15 @@ def _structure_features(
                 float(continues[i]) + float(i + 1 < count and continues[i + 1]),
                 math.log1p(para_words[para[i]]),
                 float(para_ends[para[i]]),
-                sum(ord(c) > 0x24F for c in letters) / len(letters) if letters else 0.0,
+                len(_NON_LATIN.findall(line)) / letters if letters else 0.0,
                 math.log1p(back[i]) if back[i] < math.inf else 7.0,
                 math.log1p(ahead[i]) if ahead[i] < math.inf else 7.0,
                 math.log1p(back[i] + ahead[i]) if back[i] + ahead[i] < math.inf else 8.0,
                 (logs[i] - mean) / spread,
                 rank[i],
-                sum(headline[j] for j in near) / len(near) if near else 0.0,
+                (run_headline[hi] - run_headline[lo] - headline[i]) / (hi - lo - 1)
+                if hi - lo > 1
+                else 0.0,
                 float(any(credit[max(0, i - 1) : i + 2])),
                 float(inside),
                 from_run,
