@@ -24,17 +24,19 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 # Measured on the test half (2026-12-01): HTML F1 0.960, title 26/38 (0.684; Readability's
 # gold titles keep site suffixes that narrator drops), 0 failures.
-# Dumps (2026-12-02, after the redirect fix to the dumps, the headline scorer and the guard
-# change): P 0.889, R 0.864, F1 0.876, title 16/38 exact, headline 22/38, and 22 of the 28
-# pages whose gold headline is a line of the dump at all; 2 failures. Floors sit just under.
+# Dumps (2026-12-02, after the redirect fix to the dumps, the headline scorer, the guard
+# change and the line model's new features): P 0.905, R 0.875, F1 0.890, title 16/38 exact,
+# headline 22/38, and 22 of the 28 pages whose gold headline is a line of the dump at all;
+# 1 failure, a page whose dump is empty (its text needs the network). Floors sit just under.
 # HTML titles, after the title choice by agreeing sources (issue 11): 27/38 exact, 33/38
 # (0.868) by headline_match, the gold title or it without the site's name; F1 0.961.
 HTML_F1_FLOOR = 0.955
 HTML_TITLE_FLOOR = 0.84
 HTML_FAILURES_MAX = 0
-DUMP_PRECISION_FLOOR = 0.88
-DUMP_RECALL_FLOOR = 0.855
-DUMP_F1_FLOOR = 0.868
+DUMP_PRECISION_FLOOR = 0.895
+DUMP_RECALL_FLOOR = 0.865
+DUMP_F1_FLOOR = 0.88
+DUMP_FAILURES_MAX = 1
 DUMP_TITLE_FLOOR = 0.39
 DUMP_ON_PAGE_HEADLINE_FLOOR = 0.74
 
@@ -107,6 +109,10 @@ def test_dump_recall_floor(dump: Any) -> None:
 
 def test_dump_f1_floor(dump: Any) -> None:
     assert dump.f1 >= DUMP_F1_FLOOR
+
+
+def test_dump_failures_are_only_pages_with_no_text(dump: Any) -> None:
+    assert dump.failures <= DUMP_FAILURES_MAX
 
 
 def test_dump_title_floor(dump: Any) -> None:
