@@ -83,3 +83,36 @@ def test_permalink_mark_is_not_part_of_the_title() -> None:
         ]
     )
     assert _read(text).title == "Installing the flood gauge"
+
+
+def test_a_short_lede_under_a_comments_button_is_read() -> None:
+    # A share row ending in a "Comments" button, a photo caption, the byline with its time
+    # and a follow button, then a 27-word lede: the comments section the button opens must
+    # end at the lede, which the line model is sure of, short as it is.
+    lede = (
+        "The river authority opened its new flood gates on Monday after three years of work, "
+        "and engineers said they held the melt."
+    )
+    share = ["Share on Facebook", "Share on Twitter", "Share via Email", "Print Article"]
+    text = "\n".join(
+        [
+            *MENU,
+            HEADLINE,
+            *share,
+            "Comments",
+            "Engineers inspect the new flood gates on the river at the old stone bridge on a "
+            "cold morning in the valley last week (Photo: Jane Doe)",
+            "By Jane Doe March 3 at 8:00 AM Follow @janedoe",
+            lede,
+            *PROSE,
+            *PROSE[::-1],
+            *FOOTER,
+            *[f"Related page {i}" for i in range(8)],
+        ]
+    )
+    article = _read(text)
+    body = _spoken(article)
+    assert lede in body
+    assert all(p in body for p in PROSE)
+    assert article.byline == "Jane Doe"
+    assert article.title == HEADLINE

@@ -432,6 +432,7 @@ def filter_blocks(
     blocks: Sequence[Block],
     rules: Rules | None = None,
     protect: Callable[[Block], bool] | None = None,
+    protect_from_drops: Callable[[Block], bool] | None = None,
 ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
     """Drop page chrome from ``blocks`` and label side sections; return (kept, dropped).
 
@@ -442,8 +443,11 @@ def filter_blocks(
 
     ``protect`` says which blocks are known story text (the page-dump line model's
     verdict, or long prose in an author's own Markdown): a dropping or side section ends at
-    such a block instead of swallowing it.
+    such a block instead of swallowing it. ``protect_from_drops`` (by default ``protect``)
+    does the same for sections that drop what they hold, which may need less evidence: a
+    dropped lede is worse than a summary box read as story.
     """
+    protect_from_drops = protect_from_drops or protect
     rules = rules if rules is not None else builtin_rules()
     hits = [rules.match(b.text) for b in blocks]
     starts = [rules.section(b.text) if _heading_like(b) else None for b in blocks]
@@ -490,7 +494,7 @@ def filter_blocks(
                 kept.append((index, replace(block, kind=kind, level=0, part=hit.part), False))
             continue
         if dropping is not None:
-            guarded = protect is not None and protect(block)
+            guarded = protect_from_drops is not None and protect_from_drops(block)
             if guarded and opened_at == index - 1:
                 # The "section" is a subhead over prose: the heading is the story's own.
                 del dropped[opened_at]

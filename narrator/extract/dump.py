@@ -58,6 +58,9 @@ _STORY_LINES, _STORY_WORDS = 3, 150
 # Story prose the model vouches for ends any section a rule opened; a summary box's points
 # are one short sentence each, so only longer lines count.
 _VOUCHED_WORDS = 30
+# A section that drops what it holds (comments, a newsletter box) also ends at any prose line
+# the model is this sure of: a 27-word lede under a "Comments" button is the story.
+_SURE_PROSE = 0.9
 # Prose lines at most this many lines apart are one run of story; the longest run is the story.
 _RUN_GAP = 6
 _TITLE_MIN_WORDS, _TITLE_MAX_WORDS = 2, 30
@@ -108,6 +111,9 @@ class PageLines:
     not_story: Mapping[str, DroppedBlock] = field(default_factory=dict)
     """Folded text -> why, for every other line the model says is not story."""
 
+    sure: frozenset[str] = frozenset()
+    """Folded texts of the prose lines the model is sure of, however short (a lede)."""
+
     def drop_not_story(
         self, kept: Sequence[Block], dropped: Sequence[DroppedBlock]
     ) -> tuple[tuple[Block, ...], tuple[DroppedBlock, ...]]:
@@ -126,6 +132,10 @@ class PageLines:
     def is_story(self, block: Block) -> bool:
         """Whether ``block`` is story prose the model vouches for: no section may hold it."""
         return _key(block.text) in self.prose
+
+    def is_sure_prose(self, block: Block) -> bool:
+        """Whether ``block`` is prose the model is sure of: no section may drop it."""
+        return _key(block.text) in self.prose or _key(block.text) in self.sure
 
 
 def is_page_dump(text: str) -> bool:
@@ -261,7 +271,12 @@ def read_page_dump(
         for ln, p, n in zip(lines, scores, prose, strict=True)
         if p >= _STORY and n >= _VOUCHED_WORDS
     )
-    return PageLines("\n".join(out), title, byline, date, tuple(dropped), vouched, not_story)
+    sure = frozenset(
+        _key(ln)
+        for ln, p, n in zip(lines, scores, prose, strict=True)
+        if p >= _SURE_PROSE and n >= _PROSE_WORDS
+    )
+    return PageLines("\n".join(out), title, byline, date, tuple(dropped), vouched, not_story, sure)
 
 
 def _key(text: str) -> str:

@@ -118,7 +118,9 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
     else:
         # Rules may drop chrome lines and widgets or label a side part, but no section may
         # swallow (or relabel) story prose the model vouches for.
-        kept, chrome = filter_blocks(blocks, rules, protect=page.is_story)
+        kept, chrome = filter_blocks(
+            blocks, rules, protect=page.is_story, protect_from_drops=page.is_sure_prose
+        )
         kept, chrome = page.drop_not_story(kept, chrome)
     dropped += chrome
     require_story(kept, dropped, document.source)
@@ -336,6 +338,13 @@ def _take_title(
     return blocks[chosen].text, rest, above, chosen + 1 - len(skip)
 
 
+_AFTER_NAME = re.compile(
+    r"\s+(?=(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s+\d)"
+    r"|\s+(?=\d{1,2}(?::\d{2}|/\d{1,2}/|\.\d{1,2}\.))"
+    r"|\s+(?=follow\b|@\w)",
+    re.IGNORECASE,
+)
 _BYLINE = re.compile(r"^(?:by|written by|words by|story by)\s+(?P<who>\S.*)$", re.IGNORECASE)
 _META_SPLIT = re.compile(r"\s+[|•·—–]\s+|\s{2,}")
 _MONTHS = {
@@ -400,6 +409,9 @@ def find_byline(text: str) -> tuple[str | None, str | None]:
             name = who.group("who")
             if found is not None:  # "By Jane Doe, October 24, 2025"
                 name = name[: max(0, found[1] - who.start("who"))]
+            # "By Jane Doe March 18 at 12:22 PM Follow @janedoe": the name ends where a
+            # date, a time, a handle or a follow button begins.
+            name = _AFTER_NAME.split(name, maxsplit=1)[0]
             name = re.sub(
                 r"\s+(?:on|at|updated|published)\s*$", "", name.strip(" ,;-|"), flags=re.I
             )
