@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 __all__ = ["FEATURES", "FUNCTION_WORDS", "LineModel", "label_lines", "line_features", "load_model"]
@@ -151,10 +152,12 @@ def load_model(path: Path = MODEL_PATH) -> LineModel:
 
 
 def _shape(line: str, alpha: Sequence[str]) -> tuple[int, float, float, bool]:
-    words = _WORD.findall(line)
-    function = sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0
-    capital = sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
-    return len(words), function, capital, bool(_SENTENCE_END.search(line))
+    words = len(_WORD.findall(line))
+    if not alpha:
+        return words, 0.0, 0.0, bool(_SENTENCE_END.search(line))
+    function = sum(map(FUNCTION_WORDS.__contains__, map(str.lower, alpha))) / len(alpha)
+    capital = sum(map(str.isupper, map(itemgetter(0), alpha))) / len(alpha)
+    return words, function, capital, bool(_SENTENCE_END.search(line))
 
 
 def _paragraphs(
@@ -224,7 +227,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         chars = max(len(line), 1)
         own = line_words[i]
         # The line's own words are taken out of the vocabulary so prose does not vouch for itself.
-        shared = sum(1 for w in own if vocabulary[w] - (1 if prose[i] else 0) > 0)
+        floor = 1 if prose[i] else 0
+        shared = sum(1 for w in own if vocabulary[w] > floor)
         lo, hi = max(0, i - 3), min(count, i + 4)
         others = hi - lo - 1  # the lines around it, itself left out
         alpha = alphas[i]
@@ -250,7 +254,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(len(_SEPARATORS.findall(line))),
                 float(bool(_LEGAL.search(line))),
                 i / count,
-                sum(len(w) for w in alpha) / len(alpha) if alpha else 0.0,
+                sum(map(len, alpha)) / len(alpha) if alpha else 0.0,
                 float(line.rstrip().endswith("?")),
                 float(bool(_HANDLE.search(line))),
                 math.log1p(distance[i]),
