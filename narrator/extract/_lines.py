@@ -27,7 +27,16 @@ from functools import cache
 from operator import itemgetter
 from pathlib import Path
 
-__all__ = ["FEATURES", "FUNCTION_WORDS", "LineModel", "label_lines", "line_features", "load_model"]
+__all__ = [
+    "FEATURES",
+    "FUNCTION_WORDS",
+    "LineModel",
+    "label_lines",
+    "line_features",
+    "load_model",
+    "main_run",
+    "word_shares",
+]
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "dump_lines.json"
 
@@ -151,13 +160,19 @@ def load_model(path: Path = MODEL_PATH) -> LineModel:
     )
 
 
-def _shape(line: str, alpha: Sequence[str]) -> tuple[int, float, float, bool]:
-    words = len(_WORD.findall(line))
+def word_shares(alpha: Sequence[str]) -> tuple[float, float]:
+    """(share of function words, share of capitalised words) among a line's ``alpha``
+    words (its runs of letters)."""
     if not alpha:
-        return words, 0.0, 0.0, bool(_SENTENCE_END.search(line))
+        return 0.0, 0.0
     function = sum(map(FUNCTION_WORDS.__contains__, map(str.lower, alpha))) / len(alpha)
     capital = sum(map(str.isupper, map(itemgetter(0), alpha))) / len(alpha)
-    return words, function, capital, bool(_SENTENCE_END.search(line))
+    return function, capital
+
+
+def _shape(line: str, alpha: Sequence[str]) -> tuple[int, float, float, bool]:
+    function, capital = word_shares(alpha)
+    return len(_WORD.findall(line)), function, capital, bool(_SENTENCE_END.search(line))
 
 
 def _paragraphs(
@@ -293,9 +308,10 @@ def _gaps(flags: Sequence[bool]) -> tuple[list[float], list[float]]:
     return back, ahead
 
 
-def _main_run(prose: Sequence[int]) -> tuple[int, int, float] | None:
+def main_run(prose: Sequence[int]) -> tuple[int, int, float] | None:
     """(first line, last line, share of the page's prose) of the longest run of prose lines
-    at most ``_RUN_GAP`` lines apart."""
+    (``prose``: each line's prose words, 0 for a line that is not prose) at most ``_RUN_GAP``
+    lines apart; the first such run on a tie."""
     runs: list[list[int]] = []  # [start, end, words]
     for i, n in enumerate(prose):
         if not n:
@@ -339,7 +355,7 @@ def _structure_features(
     run_headline = _running([float(h) for h in headline])
     credit = [n <= 25 and bool(_CREDIT.search(ln)) for n, ln in zip(words, lines, strict=True)]
     lead = [_lead_symbol(line) for line in lines]
-    run = _main_run(prose)
+    run = main_run(prose)
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         chars = max(len(line), 1)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from narrator.extract._lines import FUNCTION_WORDS, label_lines
+from narrator.extract._lines import label_lines, main_run, word_shares
 from narrator.extract.chrome import DROP, Rules, shorten, word_count
 from narrator.models import Block, DroppedBlock
 
@@ -61,8 +61,6 @@ _VOUCHED_WORDS = 30
 # A section that drops what it holds (comments, a newsletter box) also ends at any prose line
 # the model is this sure of: a 27-word lede under a "Comments" button is the story.
 _SURE_PROSE = 0.9
-# Prose lines at most this many lines apart are one run of story; the longest run is the story.
-_RUN_GAP = 6
 _TITLE_MIN_WORDS, _TITLE_MAX_WORDS = 2, 30
 _ENDS_PERIOD = re.compile(r"[.,;:][\"'”’)\]]*$")
 _ALPHA_WORD = re.compile(r"[^\W\d_]+")
@@ -177,10 +175,11 @@ def read_page_dump(
     story = [p >= _STORY or _key(ln) in keep for p, ln in zip(scores, lines, strict=True)]
     notes: list[DroppedBlock] = []
     prose = [word_count(ln) if _is_prose(ln) else 0 for ln in lines]
+    # Lines are whitespace-folded already: casefolding makes each one its own key.
+    repeats = Counter(ln.casefold() for ln in lines)
     # The guard weighs the page's prose shown once: text repeated on the page (a ticker of
     # headlines, a teaser shown twice) is a box, whatever its length.
-    shown = Counter(_key(ln) for ln in lines)
-    once = [n if shown[_key(ln)] == 1 else 0 for n, ln in zip(prose, lines, strict=True)]
+    once = [n if repeats[ln.casefold()] == 1 else 0 for n, ln in zip(prose, lines, strict=True)]
     total = sum(once)
     kept_prose = sum(n for n, s in zip(once, story, strict=True) if s)
     kept_lines = sum(1 for n, s in zip(once, story, strict=True) if s and n)
@@ -212,9 +211,9 @@ def read_page_dump(
     for i, line in enumerate(lines):
         if story[i] and prose[i]:
             vocabulary.update(_content_words(line))
-    repeats = Counter(ln.casefold() for ln in lines)
     usable = [_key(ln) not in keep and (rules is None or rules.match(ln) is None) for ln in lines]
-    lead = _main_run_start(prose, story, first)
+    run = main_run([n if kept else 0 for n, kept in zip(prose, story, strict=True)])
+    lead = run[0] if run is not None else first
     candidates = title_candidates(
         lines, scores, story, usable, min(first, lead), lead, vocabulary, repeats
     )
@@ -303,25 +302,6 @@ def headline_text(line: str) -> str:
     return _PERMALINK.sub("", line) or line
 
 
-def _main_run_start(prose: Sequence[int], story: Sequence[bool], first: int) -> int:
-    """The first line of the longest run of story prose (lines at most ``_RUN_GAP`` apart);
-    ``first`` when there is none."""
-    best: tuple[int, int] | None = None  # (prose words, start)
-    start = last = -1
-    words = 0
-    for i, (n, kept) in enumerate(zip(prose, story, strict=True)):
-        if not (n and kept):
-            continue
-        if last >= 0 and i - last <= _RUN_GAP:
-            words += n
-        else:
-            start, words = i, n
-        last = i
-        if best is None or words > best[0]:
-            best = (words, start)
-    return best[1] if best is not None else first
-
-
 TITLE_FEATURES = (
     "topic",
     "lede_topic",
@@ -371,14 +351,16 @@ def title_candidates(
     top = min(len(lines), max(first, lead) + 2)
     lede = next((i for i in range(lead, len(lines)) if story[i] and _is_prose(lines[i])), None)
     lede_words = _content_words(lines[lede]) if lede is not None else set()
-    meta = [word_count(ln) <= 20 and any(find_byline(ln)) for ln in lines[: top + 5]]
+    # (byline, date) of each line that may sit next to a candidate.
+    bylines = [find_byline(ln) for ln in lines[: top + 5]]
+    meta = [any(found) for found in bylines]
     found: list[tuple[int, list[float]]] = []
     for i in range(top):
         line = lines[i]
         copies = repeats[line.casefold()]
         if not usable[i] or not _heading_shaped(line) or copies > 3:
             continue
-        if meta[i] and find_byline(line)[0]:
+        if bylines[i][0]:
             continue
         if story[i] and i >= first and word_count(line) > 20:
             continue
@@ -389,7 +371,7 @@ def title_candidates(
         words = _content_words(line)
         topic = sum(1 for w in words if vocabulary[w]) / len(words) if words else 0.0
         lede_topic = len(words & lede_words) / len(words) if words else 0.0
-        alpha = _ALPHA_WORD.findall(line)
+        function, capital = word_shares(_ALPHA_WORD.findall(line))
         n = word_count(line)
         found.append(
             (
@@ -406,12 +388,12 @@ def title_candidates(
                     float(min(copies, 3) - 1),
                     scores[i],
                     float(line.rstrip().endswith("?")),
-                    sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+                    capital,
                     sum(c.isdigit() for c in line) / max(len(line), 1),
                     float(i >= lead),
                     0.0,  # filled in below
                     scores[i - 1] if i else 0.0,
-                    sum(w.lower() in FUNCTION_WORDS for w in alpha) / len(alpha) if alpha else 0.0,
+                    function,
                     float(n >= _LONG_HEADLINE),
                     float(line[:1] in _OPENING_QUOTES),
                     float(bool(_CREDIT.search(line))),
