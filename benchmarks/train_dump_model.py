@@ -4,7 +4,8 @@ Tune half only (``benchmarks/data/extraction-split.json``): the test half is nev
 here. Each dump line is labeled story or not by the gold body: a line of four or more words
 is story when most of its word 4-grams are in the gold; a shorter line (a subhead) when its
 words occur in the gold between the places of the story lines around it. The features are
-:func:`narrator.extract._lines.line_features`; each is cut into quantile bins and a logistic
+:func:`narrator.extract._lines.line_features`; each is cut into bins (edges midway between
+its distinct values at the deciles, or between all of them when it has few) and a logistic
 regression (L2, gradient descent, each page weighted equally, a line by its words)
 learns one weight per bin. The Viterbi switch cost is then chosen by the shingle F1 of
 the kept lines in a site-grouped cross-validation on the same tune pages.
@@ -149,6 +150,12 @@ def _fit(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
 
 
 _Pages = list[tuple[Page, list[str], np.ndarray, np.ndarray]]
+_FOLDS = 5
+
+
+def _fold(site: str) -> int:
+    """The cross-validation fold of a tune-half site (every page of a site in one fold)."""
+    return int(hashlib.sha1(site.encode()).hexdigest(), 16) % _FOLDS
 
 
 def _fit_lines(data: _Pages) -> LineModel:
@@ -188,11 +195,9 @@ def train(shared: Path) -> dict[str, object]:
     story = np.concatenate([labels_ for _, _, _, labels_ in data])
     print(f"{len(data)} tune pages, {len(story)} lines, {story.mean():.1%} story", file=sys.stderr)
     gold = {page.key: page.gold for page, *_ in data}
-    fold = {
-        page.site: int(hashlib.sha1(page.site.encode()).hexdigest(), 16) % 5 for page, *_ in data
-    }
+    fold = {page.site: _fold(page.site) for page, *_ in data}
     held_out: dict[str, list[float]] = {}
-    for k in range(5):
+    for k in range(_FOLDS):
         model = _fit_lines([d for d in data if fold[d[0].site] != k])
         for page, _, feats, _ in data:
             if fold[page.site] == k:
@@ -301,9 +306,9 @@ def _title_hits(data: list[_TitlePage], fitted: tuple[np.ndarray, ...]) -> int:
 def train_title(shared: Path) -> dict[str, object]:
     """Fit the headline scorer on the tune half; print its site-grouped CV accuracy."""
     data = _title_data(shared)
-    folds = {site: int(hashlib.sha1(site.encode()).hexdigest(), 16) % 5 for site, _, _ in data}
+    folds = {site: _fold(site) for site, _, _ in data}
     cv = 0
-    for fold in range(5):
+    for fold in range(_FOLDS):
         train_part = [d for d in data if folds[d[0]] != fold]
         cv += _title_hits([d for d in data if folds[d[0]] == fold], _fit_title(train_part))
     fitted = _fit_title(data)
