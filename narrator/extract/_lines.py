@@ -234,8 +234,10 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
     # Running sums over the lines, for the means of the window around each line.
     logs = [math.log1p(s[0]) for s in shapes]
     run_logs = _running(logs)
-    run_function = _running([s[1] for s in shapes])
-    run_ends = _running([float(s[3]) for s in shapes])
+    functions = [s[1] for s in shapes]
+    run_function = _running(functions)
+    ends_flags = [float(s[3]) for s in shapes]
+    run_ends = _running(ends_flags)
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         n, function, capital, ends = shapes[i]
@@ -245,7 +247,6 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         floor = 1 if prose[i] else 0
         shared = sum(1 for w in own if vocabulary[w] > floor)
         lo, hi = max(0, i - 3), min(count, i + 4)
-        others = hi - lo - 1  # the lines around it, itself left out
         alpha = alphas[i]
         rows.append(
             [
@@ -261,8 +262,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 shared / len(own) if own else -0.1,
                 math.log1p(shapes[i - 1][0]) if i else -1.0,
                 math.log1p(shapes[i + 1][0]) if i + 1 < count else -1.0,
-                (run_logs[hi] - run_logs[lo] - logs[i]) / others if others else -1.0,
-                (run_function[hi] - run_function[lo] - function) / others if others else 0.0,
+                _window_mean(run_logs, logs, lo, hi, i, empty=-1.0),
+                _window_mean(run_function, functions, lo, hi, i),
                 float(bool(_RANK.match(line))),
                 float(bool(_BARE_NUMBER.match(line))),
                 float(line.isupper()),
@@ -273,7 +274,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(line.rstrip().endswith("?")),
                 float(bool(_HANDLE.search(line))),
                 math.log1p(distance[i]),
-                (run_ends[hi] - run_ends[lo] - ends) / others if others else 0.0,
+                _window_mean(run_ends, ends_flags, lo, hi, i),
                 *structure[i],
             ]
         )
@@ -286,6 +287,23 @@ def _running(values: Sequence[float]) -> list[float]:
     for value in values:
         out.append(out[-1] + value)
     return out
+
+
+def _window_mean(
+    running: Sequence[float],
+    values: Sequence[float],
+    lo: int,
+    hi: int,
+    i: int,
+    empty: float = 0.0,
+) -> float:
+    """The mean of ``values[lo:hi]`` without ``values[i]``, from their running sums; rounded
+    to 9 places, so that a mean of 0 comes out 0 and not the -1e-17 the subtraction leaves
+    (which the training script's bins would take for a value of its own)."""
+    others = hi - lo - 1
+    if not others:
+        return empty
+    return round((running[hi] - running[lo] - values[i]) / others, 9)
 
 
 def _gaps(flags: Sequence[bool]) -> tuple[list[float], list[float]]:
@@ -352,7 +370,8 @@ def _structure_features(
         rank[i] = r / max(count - 1, 1)
     back, ahead = _gaps([bool(n) for n in prose])
     headline = [4 <= n <= 16 and not s[3] for n, s in zip(words, shapes, strict=True)]
-    run_headline = _running([float(h) for h in headline])
+    headline_flags = [float(h) for h in headline]
+    run_headline = _running(headline_flags)
     credit = [n <= 25 and bool(_CREDIT.search(ln)) for n, ln in zip(words, lines, strict=True)]
     lead = [_lead_symbol(line) for line in lines]
     run = main_run(prose)
@@ -390,9 +409,7 @@ def _structure_features(
                 math.log1p(back[i] + ahead[i]) if back[i] + ahead[i] < math.inf else 8.0,
                 (logs[i] - mean) / spread,
                 rank[i],
-                (run_headline[hi] - run_headline[lo] - headline[i]) / (hi - lo - 1)
-                if hi - lo > 1
-                else 0.0,
+                _window_mean(run_headline, headline_flags, lo, hi, i),
                 float(any(credit[max(0, i - 1) : i + 2])),
                 float(inside),
                 from_run,
