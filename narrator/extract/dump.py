@@ -211,7 +211,11 @@ def read_page_dump(
     for i, line in enumerate(lines):
         if story[i] and prose[i]:
             vocabulary.update(_content_words(line))
-    usable = [_key(ln) not in keep and (rules is None or rules.match(ln) is None) for ln in lines]
+
+    def usable(line: str) -> bool:
+        # Asked only of heading-shaped lines above the story: rule matching is the dear part.
+        return _key(line) not in keep and (rules is None or rules.match(line) is None)
+
     run = main_run([n if kept else 0 for n, kept in zip(prose, story, strict=True)])
     lead = run[0] if run is not None else first
     candidates = title_candidates(
@@ -338,14 +342,14 @@ def title_candidates(
     lines: Sequence[str],
     scores: Sequence[float],
     story: Sequence[bool],
-    usable: Sequence[bool],
+    usable: Callable[[str], bool],
     first: int,
     lead: int,
     vocabulary: Counter[str],
     repeats: Counter[str],
 ) -> list[TitleCandidate]:
-    """Every heading-shaped line from the top of the page to just inside the story, with the
-    evidence the title scorer weighs."""
+    """Every heading-shaped line from the top of the page to just inside the story that
+    ``usable`` accepts, with the evidence the title scorer weighs."""
     from narrator.extract.text import find_byline  # text.py imports this module
 
     top = min(len(lines), max(first, lead) + 2)
@@ -358,7 +362,7 @@ def title_candidates(
     for i in range(top):
         line = lines[i]
         copies = repeats[line.casefold()]
-        if not usable[i] or not _heading_shaped(line) or copies > 3:
+        if not _heading_shaped(line) or copies > 3 or not usable(line):
             continue
         if bylines[i][0]:
             continue
