@@ -68,15 +68,19 @@ def load_engine(profile: VoiceProfile) -> Engine:
 
 
 _ENGINES: dict[VoiceProfile, Engine] = {}
+# Held while a voice loads: two threads asking for the same voice at once (a server's
+# warm-up and its first job) get one engine, not two half-made ones.
+_ENGINES_LOCK = threading.Lock()
 
 
 def engine_for(profile: VoiceProfile) -> Engine:
     """This process's engine for ``profile``, loaded on first use and kept: a worker, a
     batch or a server loads each voice once, not once per chunk or per article."""
-    engine = _ENGINES.get(profile)
-    if engine is None:
-        engine = _ENGINES[profile] = load_engine(profile)
-    return engine
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(profile)
+        if engine is None:
+            engine = _ENGINES[profile] = load_engine(profile)
+        return engine
 
 
 def synthesize_in_worker(profile: VoiceProfile, text: str) -> Clip:

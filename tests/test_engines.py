@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -94,6 +96,31 @@ def test_pyttsx3_writes_every_utterance(capfd: pytest.CaptureFixture[str]) -> No
     assert all(_rms_db(c) > -40 for c in clips)
     out = capfd.readouterr().out
     assert "Audio saved" not in out and out == ""
+
+
+def test_pyttsx3_from_several_threads_at_once() -> None:
+    """A server's warm-up and its first job load and use the system voice at the same
+    time; pyttsx3 hands both the one process-wide espeak driver. Each thread gets the one
+    engine and its own sentence, whole (it was "voice does not exist" or a hang)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from narrator.synth import engine_for
+
+    profile = VoiceProfile("espeak-threads", "pyttsx3", get_profile("espeak").model)
+    barrier = threading.Barrier(4)
+    texts = ["One.", "A second sentence, somewhat longer than the first one is.", "Three.", "Four."]
+
+    def work(text: str) -> tuple[int, Clip]:
+        barrier.wait(timeout=60)
+        engine = engine_for(profile)
+        return id(engine), engine.synthesize(text)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, texts, timeout=300))
+    assert len({engine for engine, _ in results}) == 1
+    clips = [clip for _, clip in results]
+    assert all(_rms_db(c) > -40 for c in clips)
+    assert clips[1].duration_ms > 2 * max(clips[0].duration_ms, clips[2].duration_ms)
 
 
 def test_pyttsx3_unknown_system_voice() -> None:

@@ -80,6 +80,12 @@ def _check_file_size_limit() -> None:
         )
 
 
+# pyttsx3.init() hands every caller in the process the same driver, and the espeak
+# driver is not thread-safe: a voice list read while another thread runs an utterance
+# comes back wrong, and two runs at once can hang. Every use of the driver holds this.
+_DRIVER_LOCK = threading.RLock()
+
+
 class Pyttsx3Engine(Engine):
     """A system voice. Rate is espeak's words-per-minute, so pitch stays natural."""
 
@@ -100,18 +106,19 @@ class Pyttsx3Engine(Engine):
     def __init__(self, profile: VoiceProfile) -> None:
         super().__init__(profile)
         _check_file_size_limit()
-        self._engine = self._init_driver()
-        if profile.model:
-            ids = {v.id for v in self._engine.getProperty("voices")}
-            if profile.model not in ids:
-                raise VoiceError(
-                    f"The system voice {profile.model!r} does not exist here. "
-                    f"Run 'narrator voices' to list the pyttsx3 voices."
-                )
-            self._engine.setProperty("voice", profile.model)
-        self._engine.setProperty("rate", round(_BASE_WPM * profile.rate))
         self._finished = threading.Event()
-        self._engine.connect("finished-utterance", self._on_finished)
+        with _DRIVER_LOCK:
+            self._engine = self._init_driver()
+            if profile.model:
+                ids = {v.id for v in self._engine.getProperty("voices")}
+                if profile.model not in ids:
+                    raise VoiceError(
+                        f"The system voice {profile.model!r} does not exist here. "
+                        f"Run 'narrator voices' to list the pyttsx3 voices."
+                    )
+                self._engine.setProperty("voice", profile.model)
+            self._engine.setProperty("rate", round(_BASE_WPM * profile.rate))
+            self._engine.connect("finished-utterance", self._on_finished)
         self._tmp = tempfile.TemporaryDirectory(prefix="narrator-pyttsx3-")
         self._count = 0
         self._rate: int | None = None
@@ -141,6 +148,10 @@ class Pyttsx3Engine(Engine):
         race): then the callback or the complete file never comes. Waiting is bounded and
         the utterance is queued again, up to three times.
         """
+        with _DRIVER_LOCK:
+            return self._render_file_locked(text)
+
+    def _render_file_locked(self, text: str) -> Path:
         for _ in range(3):
             self._count += 1
             path = Path(self._tmp.name) / f"u{self._count}.wav"
@@ -206,12 +217,14 @@ class Pyttsx3Engine(Engine):
 
     @classmethod
     def available_voices(cls) -> list[EngineVoice]:
-        try:
-            engine = cls._init_driver()
-        except VoiceError:
-            return []
+        with _DRIVER_LOCK:
+            try:
+                engine = cls._init_driver()
+            except VoiceError:
+                return []
+            found = list(engine.getProperty("voices"))
         voices = []
-        for v in engine.getProperty("voices"):
+        for v in found:
             voices.append(EngineVoice("pyttsx3", str(v.id), str(v.name)))
         return sorted(voices, key=lambda v: v.id)
 

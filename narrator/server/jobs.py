@@ -410,11 +410,13 @@ class JobManager:
             setattr(self.counters, name, getattr(self.counters, name) + 1)
 
     def stats(self) -> dict[str, int]:
-        """The counters and the queue, for ``/v1/stats``."""
+        """The counters, the queue, and whether the warm-up is still loading the voice
+        (1 while it is: a job started then waits for it), for ``/v1/stats``."""
         queued, rendering = self.running()
         with self._lock:
             data = asdict(self.counters)
-        return {**data, "queued": queued, "rendering": rendering}
+        warming = int(self._warm is not None and self._warm.is_alive())
+        return {**data, "queued": queued, "rendering": rendering, "warming": warming}
 
     def check_capacity(self) -> None:
         """Raise QueueFullError when a new job would not fit in the queue."""
