@@ -59,9 +59,13 @@ FUNCTION_WORDS = frozenset(
 _PROSE_WORDS = 15
 # Prose lines at most this many lines apart are one run of story.
 _RUN_GAP = 6
-_LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN = re.compile(r"[^\W\d_\x00-\u024f]")
-_CODE_CHARS = tuple("{}[]();=<>_\\$#&|*+`")
+# Symbols of code, counted one by one.
+_CODE_CHAR = re.compile(r"[{}\[\]();=<>_\\$#&|*+`]")
+# What counts into the share of digits and of symbols: \d is str.isdecimal's set, and a
+# symbol is neither str.isalnum nor str.isspace (\w is isalnum or "_", \s is isspace).
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w\s]|_")
 _CODE_END = re.compile(r"[;{}(),\[\]]\s*$|^\s*[})\]]")
 _BULLET = re.compile(r"^\s*[-+*•·▪–—>]\s")
 _CREDIT = re.compile(
@@ -142,7 +146,26 @@ class LineModel:
         z = self.bias
         for value, edges, weights in zip(features, self.edges, self.weights, strict=True):
             z += weights[bisect_right(edges, value)]
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _logistic(z)
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """:meth:`probability` of every row at once: the same sums in the same order,
+        feature by feature over all rows (so the same numbers), in a fraction of the time."""
+        import numpy as np
+
+        if not rows:
+            return []
+        table = np.asarray(rows, dtype=np.float64)
+        if table.shape[1] != len(self.edges):
+            raise ValueError(f"rows have {table.shape[1]} features, the model {len(self.edges)}")
+        z = np.full(len(rows), self.bias, dtype=np.float64)
+        for column, edges, weights in zip(table.T, self.edges, self.weights, strict=True):
+            z += np.asarray(weights, dtype=np.float64)[np.searchsorted(edges, column, "right")]
+        return [_logistic(value) for value in z.tolist()]
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @cache
@@ -230,7 +253,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         if prose[i]:
             last = i
         distance[i] = min(distance[i], float(last - i))
-    structure = _structure_features(lines, shapes, para, para_words, para_ends, prose)
+    structure = _structure_features(lines, alphas, shapes, para, para_words, para_ends, prose)
     # Running sums over the lines, for the means of the window around each line.
     logs = [math.log1p(s[0]) for s in shapes]
     run_logs = _running(logs)
@@ -254,8 +277,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 float(ends),
                 function,
                 capital,
-                sum(map(str.isdecimal, line)) / chars,
-                (chars - sum(map(str.isalnum, line)) - sum(map(str.isspace, line))) / chars,
+                len(_DIGIT.findall(line)) / chars,
+                len(_SYMBOL.findall(line)) / chars,
                 math.log(repeats[" ".join(line.casefold().split())]),
                 before[i] / total_prose,
                 (before[count] - before[i + 1]) / total_prose,
@@ -352,6 +375,7 @@ def _lead_symbol(line: str) -> str:
 
 def _structure_features(
     lines: Sequence[str],
+    alphas: Sequence[Sequence[str]],
     shapes: Sequence[tuple[int, float, float, bool]],
     para: Sequence[int],
     para_words: Counter[int],
@@ -378,7 +402,7 @@ def _structure_features(
     rows: list[list[float]] = []
     for i, line in enumerate(lines):
         chars = max(len(line), 1)
-        letters = len(_LETTER.findall(line))
+        letters = sum(map(len, alphas[i]))  # the line's letters: its runs of letters
         lo, hi = max(0, i - 4), min(count, i + 5)
         first_letter = next((c for c in line if c.isalpha()), "")
         if run is not None:
@@ -389,7 +413,7 @@ def _structure_features(
             inside, from_run, share = False, 8.0, 0.0
         rows.append(
             [
-                sum(map(line.count, _CODE_CHARS)) / chars,
+                len(_CODE_CHAR.findall(line)) / chars,
                 float(bool(_CODE_END.search(line))),
                 float(bool(_BULLET.match(line))),
                 float(
@@ -423,7 +447,7 @@ def label_lines(lines: Sequence[str], model: LineModel | None = None) -> list[fl
     """Per line, the smoothed probability-like score that it is story text (0 or 1 after
     smoothing, kept as the raw probability where the smoothing agreed with it)."""
     model = model or load_model()
-    probabilities = [model.probability(f) for f in line_features(lines)]
+    probabilities = model.probabilities(line_features(lines))
     states = viterbi(probabilities, model.switch_cost)
     return [p if s else min(p, 0.49) for p, s in zip(probabilities, states, strict=True)]
 
