@@ -240,7 +240,8 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
         line_words.append(words)
         if prose[i]:
             vocabulary.update(words)
-    repeats = Counter(" ".join(line.casefold().split()) for line in lines)
+    keys = [" ".join(line.casefold().split()) for line in lines]
+    repeats = Counter(keys)
     # Distance (in lines) to the nearest prose line, both ways.
     distance = [float(count)] * count
     last = -(10**9)
@@ -279,7 +280,7 @@ def line_features(lines: Sequence[str]) -> list[list[float]]:
                 capital,
                 len(_DIGIT.findall(line)) / chars,
                 len(_SYMBOL.findall(line)) / chars,
-                math.log(repeats[" ".join(line.casefold().split())]),
+                math.log(repeats[keys[i]]),
                 before[i] / total_prose,
                 (before[count] - before[i + 1]) / total_prose,
                 shared / len(own) if own else -0.1,
