@@ -302,7 +302,12 @@ def ensure_dumps(pages: tuple[Page, ...] | list[Page]) -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(jobs, handle)
     try:
-        subprocess.run(["node", str(DUMP_SCRIPT), handle.name], check=True, timeout=3600)
+        # One page at a time unless told otherwise: two pages rendering at once on a busy
+        # machine starve each other, and a page whose parse outlasts the load timeout is
+        # dumped half made (a CBS page came out as its menu alone, which moved every
+        # figure of the gate). Made alone, that page came out whole in every run tried.
+        env = {**os.environ, "DUMP_WORKERS": os.environ.get("DUMP_WORKERS", "1")}
+        subprocess.run(["node", str(DUMP_SCRIPT), handle.name], check=True, timeout=3600, env=env)
     finally:
         os.unlink(handle.name)
     return sum(1 for p in missing if _dump_path(p).is_file())
