@@ -13,7 +13,9 @@ any failure was looked at, and only the tune half may be used to tune rules or t
 *Dumps* are the pages as a reader's copy-paste: ``benchmarks/dump_pages.mjs`` renders each
 page in Debian's chromium (network blocked, JavaScript on) and saves ``document.body.innerText``
 in ``$NARRATOR_DUMPS`` (default ``~/.cache/narrator-bench/dumps``), outside the repository.
-:func:`ensure_dumps` makes whichever are missing, in one browser process.
+:func:`ensure_dumps` makes whichever are missing, in one browser process, one page at a time
+(``$DUMP_WORKERS`` pages at once if set: faster, but on a busy machine pages rendered together
+can starve each other and come out half made).
 
 Run ``python benchmarks/extraction_pages.py --write-split`` to rewrite the split file (it
 must not change unless the corpora do) and ``--dumps`` to make the dumps.
