@@ -139,33 +139,19 @@ class LineModel:
     switch_cost: float
     """Log-odds paid for each change between story and chrome along the page."""
 
-    def probability(self, features: Sequence[float]) -> float:
-        """The probability that a line with ``features`` is story text."""
-        from bisect import bisect_right
-
-        z = self.bias
-        for value, edges, weights in zip(features, self.edges, self.weights, strict=True):
-            z += weights[bisect_right(edges, value)]
-        return _logistic(z)
-
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        """:meth:`probability` of every row at once: the same sums in the same order,
-        feature by feature over all rows (so the same numbers), in a fraction of the time."""
+        """The probability that each row of :data:`FEATURES` is story text: the bias plus
+        each feature's bin weight, added feature by feature over all rows at once."""
         import numpy as np
 
         if not rows:
             return []
         table = np.asarray(rows, dtype=np.float64)
-        if table.shape[1] != len(self.edges):
-            raise ValueError(f"rows have {table.shape[1]} features, the model {len(self.edges)}")
         z = np.full(len(rows), self.bias, dtype=np.float64)
+        # strict: rows of another feature count raise ValueError.
         for column, edges, weights in zip(table.T, self.edges, self.weights, strict=True):
             z += np.asarray(weights, dtype=np.float64)[np.searchsorted(edges, column, "right")]
-        return [_logistic(value) for value in z.tolist()]
-
-
-def _logistic(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for v in z.tolist()]
 
 
 @cache
