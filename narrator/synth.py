@@ -76,11 +76,13 @@ _ENGINES_LOCK = threading.Lock()
 def engine_for(profile: VoiceProfile) -> Engine:
     """This process's engine for ``profile``, loaded on first use and kept: a worker, a
     batch or a server loads each voice once, not once per chunk or per article."""
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(profile)
-        if engine is None:
-            engine = _ENGINES[profile] = load_engine(profile)
-        return engine
+    engine = _ENGINES.get(profile)  # a loaded voice (every chunk after the first) waits for nothing
+    if engine is None:
+        with _ENGINES_LOCK:
+            engine = _ENGINES.get(profile)
+            if engine is None:
+                engine = _ENGINES[profile] = load_engine(profile)
+    return engine
 
 
 def synthesize_in_worker(profile: VoiceProfile, text: str) -> Clip:
