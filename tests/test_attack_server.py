@@ -302,18 +302,18 @@ def test_120_kb_of_ab_dot_is_refused_at_once_and_the_pattern_is_linear(service: 
 
 def test_a_dripping_url_fails_at_the_job_limit_and_frees_the_worker(tmp_path: Path) -> None:
     config = replace(
-        _config(tmp_path, job_timeout_s=5.0, fetch_timeout_s=10.0, fetch_total_s=60.0),
+        _config(tmp_path, job_timeout_s=15.0, fetch_timeout_s=10.0, fetch_total_s=120.0),
         allow_private_urls=True,
     )
     body = b"x" * 200
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\n"
     with (
-        drip_server(body, every_s=0.25, prefix=head) as drip,
+        drip_server(body, every_s=0.5, prefix=head) as drip,
         serve(config) as url,
         client(url) as c,
     ):
         # The warm-up loads the voice the next job uses; a job that started while it was
-        # loading would spend its five seconds waiting for it.
+        # loading would spend its fifteen seconds waiting for it.
         guard = time.monotonic() + 120
         while stats(c)["warming"] and time.monotonic() < guard:
             time.sleep(0.05)
@@ -323,15 +323,17 @@ def test_a_dripping_url_fails_at_the_job_limit_and_frees_the_worker(tmp_path: Pa
         failed = wait_done(c, slow.json()["id"], timeout=120)
         sent = drip.sent
         assert failed["status"] == "failed"
-        assert "longer than 5 seconds" in failed["error"], failed["error"]
-        # The one worker is free again: the next job is done, not stuck behind it.
+        assert "longer than 15 seconds" in failed["error"], failed["error"]
+        # The one worker is free again: the next job is done, not stuck behind it. (The
+        # limit leaves room for the system voice's own retry: pyttsx3 sometimes writes no
+        # file, and an utterance is waited for 5 s before it is queued again.)
         nxt = c.post(
             "/v1/narrations", json={"text": article("next", sentences=1), "voice": "espeak"}
         )
         after = wait_done(c, nxt.json()["id"], timeout=120)
         assert after["status"] == "done", after.get("error")
         assert stats(c)["completed"] == 1
-    assert sent < len(body) // 3, sent  # about 20 of 200 bytes: cut, not read to the end
+    assert sent < len(body) // 3, sent  # about 30 of 200 bytes: cut, not read to the end
 
 
 # --- SIGTERM and the warm-up ---------------------------------------------------------------
