@@ -201,7 +201,7 @@ def train(shared: Path) -> dict[str, object]:
         model = _fit_lines([d for d in data if fold[d[0].site] != k])
         for page, _, feats, _ in data:
             if fold[page.site] == k:
-                held_out[page.key] = model.probabilities(feats.tolist())
+                held_out[page.key] = model.probabilities(feats)
     best = (-1.0, 0.0)
     for cost in _SWITCH_COSTS:
         outputs = {}

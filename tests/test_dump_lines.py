@@ -66,3 +66,52 @@ def test_story_lines_outscore_a_menu_around_them() -> None:
     story = scores[len(menu) : len(menu) + 2 * len(PROSE)]
     chrome = scores[: len(menu)] + scores[-len(footer) :]
     assert min(story) >= 0.5 > max(chrome)
+
+
+def _tricky_lines() -> list[str]:
+    """Lines from a pool of characters where the fast paths could part from the patterns:
+    closers, code marks, case-folding letters (ſ, K, İ, ı), non-Latin scripts, digits of
+    other scripts, separators, symbols."""
+    import random
+
+    pool = list("aZ .!?…:\"'”’)]([{};,=<>_\\$#&|*+`©@/•·»›-") + list("ſKİıΩж日٣½²ß")
+    words = ["reserved", "RESERVED", "Photo", "getty", "www.", ".com", "://", "(c) 2024"]
+    rng = random.Random(11)
+    lines = ["all rights reſerved", "ALL RIGHTS RESERVED 2024", "Photo: ſhutterſtock"]
+    for _ in range(3000):
+        parts = [rng.choice(words) if rng.random() < 0.2 else rng.choice(pool) for _ in range(12)]
+        line = " ".join("".join(parts).split())
+        if line:
+            lines.append(line)
+    return lines
+
+
+def test_the_fast_paths_agree_with_the_patterns_they_stand_for() -> None:
+    from narrator.extract import _lines as m
+
+    lines = _tricky_lines()
+    counts = m._counts(lines)
+    lowers = [line.lower() for line in lines]
+    folds = m._hinted(lines, m._FOLD_HINT)
+    hinted = {
+        m._LEGAL: m._hinted(lowers, m._LEGAL_HINT) | folds,
+        m._HANDLE: m._hinted(lines, m._HANDLE_HINT),
+        m._CREDIT: m._hinted(lowers, m._CREDIT_HINT) | folds,
+    }
+    for at, line in enumerate(lines):
+        assert bool(m._SENTENCE_END.search(line)) == m._ends_sentence(line), line
+        assert bool(m._CODE_END.search(line)) == m._code_end(line), line
+        for pattern, lines_hinted in hinted.items():
+            if pattern.search(line):
+                assert at in lines_hinted, (pattern.pattern, line)
+        assert counts.words[at] == len(m._WORD.findall(line)), line
+        assert counts.letters[at] == sum(map(len, m._ALPHA_WORD.findall(line))), line
+        for got, pattern in (
+            (counts.digits, m._DIGIT),
+            (counts.symbols, m._SYMBOL),
+            (counts.code, m._CODE_CHAR),
+            (counts.non_latin, m._NON_LATIN),
+            (counts.separators, m._SEPARATORS),
+        ):
+            assert got[at] == len(pattern.findall(line)), (pattern.pattern, line)
+        assert counts.chars[at] == len(line)

@@ -12,7 +12,9 @@ it, how many of its words the page's prose uses, and what its neighbours look li
 tune half of the corpora only) gives each line a probability of being story text; a
 two-state Viterbi pass smooths the labels, since story and chrome come in runs.
 
-Pure Python: no numpy at run time, so loading and scoring stay in a few milliseconds.
+Features are computed a column at a time with numpy (arithmetic) and Python (logarithms,
+float sums, rounding), so their values are the same to the bit as those the model was
+trained on; loading takes about a millisecond.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "FEATURES",
@@ -35,6 +41,7 @@ __all__ = [
     "line_features",
     "load_model",
     "main_run",
+    "score_lines",
     "word_shares",
 ]
 
@@ -139,12 +146,12 @@ class LineModel:
     switch_cost: float
     """Log-odds paid for each change between story and chrome along the page."""
 
-    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+    def probabilities(self, rows: Sequence[Sequence[float]] | np.ndarray) -> list[float]:
         """The probability that each row of :data:`FEATURES` is story text: the bias plus
         each feature's bin weight, added feature by feature over all rows at once."""
         import numpy as np
 
-        if not rows:
+        if not len(rows):
             return []
         table = np.asarray(rows, dtype=np.float64)
         z = np.full(len(rows), self.bias, dtype=np.float64)
@@ -179,116 +186,221 @@ def word_shares(alpha: Sequence[str]) -> tuple[float, float]:
     return function, capital
 
 
-def _shape(line: str, alpha: Sequence[str]) -> tuple[int, float, float, bool]:
-    function, capital = word_shares(alpha)
-    return len(_WORD.findall(line)), function, capital, bool(_SENTENCE_END.search(line))
+def _ends_sentence(line: str) -> bool:
+    """``_SENTENCE_END.search(line)``, without scanning the line: the closers and the
+    sentence ends are disjoint sets, so stripping the closers leaves the end mark last."""
+    return line.rstrip(_CLOSERS).endswith(_ENDS)
 
 
-def _paragraphs(
-    lines: Sequence[str], shapes: Sequence[tuple[int, float, float, bool]]
-) -> list[int]:
+_CLOSERS = "\"'”’)]"
+_CODE_ENDS, _CODE_OPENS = ";{}(),[]", "})]"
+# Cheap hints for the dear patterns: a line none of whose hints occur cannot match the
+# pattern (each hint is a part every match holds, in lower case where the pattern ignores
+# case), so the pattern runs only on the lines a scan of the whole page for the hints finds.
+# The letters that IGNORECASE matches to ASCII ones (re's documentation) go to the pattern.
+_FOLD_HINT = re.compile("[İıſK]")
+_LEGAL_HINT = re.compile(r"©|\(|reserved")
+_HANDLE_HINT = re.compile(r"@|://|www\.|\.com")
+_CREDIT_HINT = re.compile("photo|image|picture|credit|getty|reuters|afp|shutterstock|illustration")
+
+
+def _hinted(texts: Sequence[str], hint: re.Pattern[str]) -> set[int]:
+    """The indexes of ``texts`` in which ``hint`` occurs: one scan of them all, joined by
+    line breaks (no hint holds one, so none spans two texts)."""
+    import numpy as np
+
+    ends = np.cumsum([len(t) + 1 for t in texts])
+    found = [m.start() for m in hint.finditer("\n".join(texts))]
+    return set(np.searchsorted(ends, found, side="right").tolist())
+
+
+def _code_end(line: str) -> bool:
+    """``_CODE_END.search(line)``: the last non-space character closes or ends a code
+    statement, or the first one closes a bracket."""
+    last, first = line.rstrip()[-1:], line.lstrip()[:1]
+    return bool(last and last in _CODE_ENDS) or bool(first and first in _CODE_OPENS)
+
+
+_ENDS = (".", "!", "?", "…", ":")
+# Per character class, the pattern one character of it matches: each count below is the
+# number of a line's characters the pattern matches (what findall would count), and the
+# word count is the number of runs of word characters (what ``\w+`` would find).
+_CLASSES = (
+    re.compile(r"\w"),
+    _ALPHA_WORD,
+    _DIGIT,
+    _SYMBOL,
+    _CODE_CHAR,
+    _NON_LATIN,
+    _SEPARATORS,
+)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Per line, how many characters of each kind it has, and its words."""
+
+    chars: np.ndarray
+    words: np.ndarray
+    letters: np.ndarray
+    digits: np.ndarray
+    symbols: np.ndarray
+    code: np.ndarray
+    non_latin: np.ndarray
+    separators: np.ndarray
+
+
+def _counts(lines: Sequence[str]) -> _Counts:
+    """Every line's character counts at once: each distinct character is classed once by
+    the patterns themselves, and the classes are summed per line."""
+    import numpy as np
+
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    joined = "".join(lines)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    distinct, inverse = np.unique(points, return_inverse=True)
+    chars = [chr(c) for c in distinct.tolist()]
+    table = np.array(
+        [[bool(pattern.match(c)) for c in chars] for pattern in _CLASSES], dtype=bool
+    ).reshape(len(_CLASSES), len(chars))
+    flags = table[:, inverse.reshape(-1)]
+    owner = np.repeat(np.arange(len(lines)), lengths)
+    starts = np.zeros(len(lines), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    word = flags[0]
+    # A word starts at a word character whose left neighbour (on the same line) is not one.
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    begins[starts[lengths > 0]] = word[starts[lengths > 0]]
+    per_line = [
+        np.bincount(owner, weights=f.astype(np.float64), minlength=len(lines)).astype(np.int64)
+        for f in (begins, *flags[1:])
+    ]
+    return _Counts(lengths, *per_line)
+
+
+def _paragraphs(lines: Sequence[str], words: Sequence[int], ends: Sequence[bool]) -> list[int]:
     """Per line, the index of its paragraph's first line. A hard-wrapped paragraph (a plain
     text or a ``<pre>`` page) is many lines: a line continues the one above when that one
     ends no sentence and has a few words, and this one starts in lower case."""
     para = list(range(len(lines)))
     for i in range(1, len(lines)):
-        if not shapes[i - 1][3] and shapes[i - 1][0] >= 3 and lines[i][:1].islower():
+        if not ends[i - 1] and words[i - 1] >= 3 and lines[i][:1].islower():
             para[i] = para[i - 1]
     return para
 
 
-def line_features(lines: Sequence[str]) -> list[list[float]]:
-    """The :data:`FEATURES` of every line of a dump (lines stripped, none blank)."""
-    alphas = [_ALPHA_WORD.findall(line) for line in lines]
-    shapes = [_shape(line, alpha) for line, alpha in zip(lines, alphas, strict=True)]
+def line_features(lines: Sequence[str]) -> np.ndarray:
+    """The :data:`FEATURES` of every line of a dump (lines stripped, none blank): one row
+    per line, one column per feature.
+
+    Arithmetic runs on whole columns (numpy's +, - and / round as Python's do); logarithms,
+    sums of floats and rounding stay Python's own, so the values are the ones the model was
+    trained on to the last bit."""
+    return _features(lines)[0]
+
+
+def _features(lines: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """(:func:`line_features`, each line's word count)."""
+    import numpy as np
+
     count = len(lines)
-    para = _paragraphs(lines, shapes)
+    if not count:
+        return np.zeros((0, len(FEATURES))), []
+    counts = _counts(lines)
+    words_list = counts.words.tolist()
+    alphas = [_ALPHA_WORD.findall(line) for line in lines]
+    shares = [word_shares(alpha) for alpha in alphas]
+    ends_list = [_ends_sentence(line) for line in lines]
+    para = _paragraphs(lines, words_list, ends_list)
     para_words: Counter[int] = Counter()
     para_ends: dict[int, bool] = {}
-    for i, (n, _, _, ends) in enumerate(shapes):
+    for i, n in enumerate(words_list):
         para_words[para[i]] += n
-        para_ends[para[i]] = ends  # the paragraph's last line decides
+        para_ends[para[i]] = ends_list[i]  # the paragraph's last line decides
     # A prose line belongs to a paragraph of 15 words or more that ends a sentence.
-    prose = [
+    prose_list = [
         n if para_words[para[i]] >= _PROSE_WORDS and para_ends[para[i]] else 0
-        for i, (n, _, _, _) in enumerate(shapes)
+        for i, n in enumerate(words_list)
     ]
-    total_prose = sum(prose) or 1
-    before = [0] * (count + 1)
-    for i, n in enumerate(prose):
-        before[i + 1] = before[i] + n
+    prose = np.array(prose_list, dtype=np.int64)
+    total_prose = int(prose.sum()) or 1
+    before = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(prose, out=before[1:])
     # The story's vocabulary: content words of its prose lines, counted once per line.
     vocabulary: Counter[str] = Counter()
     line_words: list[set[str]] = []
     for i, alpha in enumerate(alphas):
-        words = {w.lower() for w in alpha if len(w) > 3}
-        words -= FUNCTION_WORDS
-        line_words.append(words)
-        if prose[i]:
-            vocabulary.update(words)
+        own = {w.lower() for w in alpha if len(w) > 3}
+        own -= FUNCTION_WORDS
+        line_words.append(own)
+        if prose_list[i]:
+            vocabulary.update(own)
+    topic = []
+    for i, own in enumerate(line_words):
+        # The line's own words are taken out of the vocabulary so prose does not vouch for itself.
+        floor = 1 if prose_list[i] else 0
+        topic.append(len([w for w in own if vocabulary[w] > floor]) / len(own) if own else -0.1)
     keys = [" ".join(line.casefold().split()) for line in lines]
     repeats = Counter(keys)
+    lowers = [line.lower() for line in lines]
+    folds = _hinted(lines, _FOLD_HINT)
+    legal = _hinted(lowers, _LEGAL_HINT) | folds
+    handle = _hinted(lines, _HANDLE_HINT)
+    index = np.arange(count)
     # Distance (in lines) to the nearest prose line, both ways.
-    distance = [float(count)] * count
-    last = -(10**9)
-    for i in range(count):
-        if prose[i]:
-            last = i
-        distance[i] = float(i - last)
-    last = 10**9
-    for i in range(count - 1, -1, -1):
-        if prose[i]:
-            last = i
-        distance[i] = min(distance[i], float(last - i))
-    structure = _structure_features(lines, alphas, shapes, para, para_words, para_ends, prose)
-    # Running sums over the lines, for the means of the window around each line.
-    logs = [math.log1p(s[0]) for s in shapes]
-    run_logs = _running(logs)
-    functions = [s[1] for s in shapes]
-    run_function = _running(functions)
-    ends_flags = [float(s[3]) for s in shapes]
-    run_ends = _running(ends_flags)
-    rows: list[list[float]] = []
-    for i, line in enumerate(lines):
-        n, function, capital, ends = shapes[i]
-        chars = max(len(line), 1)
-        own = line_words[i]
-        # The line's own words are taken out of the vocabulary so prose does not vouch for itself.
-        floor = 1 if prose[i] else 0
-        shared = sum(1 for w in own if vocabulary[w] > floor)
-        lo, hi = max(0, i - 3), min(count, i + 4)
-        alpha = alphas[i]
-        rows.append(
-            [
-                math.log1p(n),
-                float(ends),
-                function,
-                capital,
-                len(_DIGIT.findall(line)) / chars,
-                len(_SYMBOL.findall(line)) / chars,
-                math.log(repeats[keys[i]]),
-                before[i] / total_prose,
-                (before[count] - before[i + 1]) / total_prose,
-                shared / len(own) if own else -0.1,
-                math.log1p(shapes[i - 1][0]) if i else -1.0,
-                math.log1p(shapes[i + 1][0]) if i + 1 < count else -1.0,
-                _window_mean(run_logs, logs, lo, hi, i, empty=-1.0),
-                _window_mean(run_function, functions, lo, hi, i),
-                float(bool(_RANK.match(line))),
-                float(bool(_BARE_NUMBER.match(line))),
-                float(line.isupper()),
-                float(len(_SEPARATORS.findall(line))),
-                float(bool(_LEGAL.search(line))),
-                i / count,
-                sum(map(len, alpha)) / len(alpha) if alpha else 0.0,
-                float(line.rstrip().endswith("?")),
-                float(bool(_HANDLE.search(line))),
-                math.log1p(distance[i]),
-                _window_mean(run_ends, ends_flags, lo, hi, i),
-                *structure[i],
-            ]
-        )
-    return rows
+    is_prose = prose > 0
+    last = np.maximum.accumulate(np.where(is_prose, index, -(10**9)))
+    following = np.minimum.accumulate(np.where(is_prose, index, 10**9)[::-1])[::-1]
+    distance = np.minimum(index - last, following - index).tolist()
+    logs = [math.log1p(n) for n in words_list]
+    functions = [s[0] for s in shares]
+    ends_flags = [float(e) for e in ends_list]
+    chars = np.maximum(counts.chars, 1)
+    columns = [
+        logs,
+        ends_flags,
+        functions,
+        [s[1] for s in shares],
+        counts.digits / chars,
+        counts.symbols / chars,
+        [math.log(repeats[key]) for key in keys],
+        before[:-1] / total_prose,
+        (before[count] - before[1:]) / total_prose,
+        topic,
+        [-1.0, *logs[:-1]],
+        [*logs[1:], -1.0],
+        _window_means(logs, 3, empty=-1.0),
+        _window_means(functions, 3),
+        [float(bool(_RANK.match(line))) for line in lines],
+        [float(bool(_BARE_NUMBER.match(line))) for line in lines],
+        [float(line.isupper()) for line in lines],
+        counts.separators,
+        [float(i in legal and bool(_LEGAL.search(ln))) for i, ln in enumerate(lines)],
+        index / count,
+        np.where(
+            [bool(a) for a in alphas],
+            counts.letters / np.maximum([len(a) for a in alphas], 1),
+            0.0,
+        ),
+        [float(line.rstrip().endswith("?")) for line in lines],
+        [float(i in handle and bool(_HANDLE.search(ln))) for i, ln in enumerate(lines)],
+        [math.log1p(d) for d in distance],
+        _window_means(ends_flags, 3),
+        *_structure_features(
+            lines,
+            _hinted(lowers, _CREDIT_HINT) | folds,
+            counts,
+            words_list,
+            logs,
+            ends_list,
+            para,
+            para_words,
+            para_ends,
+            prose_list,
+        ),
+    ]
+    return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]), words_list
 
 
 def _running(values: Sequence[float]) -> list[float]:
@@ -299,41 +411,40 @@ def _running(values: Sequence[float]) -> list[float]:
     return out
 
 
-def _window_mean(
-    running: Sequence[float],
-    values: Sequence[float],
-    lo: int,
-    hi: int,
-    i: int,
-    empty: float = 0.0,
-) -> float:
-    """The mean of ``values[lo:hi]`` without ``values[i]``, from their running sums; rounded
-    to 9 places, so that a mean of 0 comes out 0 and not the -1e-17 the subtraction leaves
-    (which the training script's bins would take for a value of its own)."""
+def _window_means(values: Sequence[float], reach: int, empty: float = 0.0) -> list[float]:
+    """Per line, the mean of ``values`` over the ``reach`` lines either side of it (the line
+    itself left out), from running sums; rounded to 9 places, so that a mean of 0 comes out
+    0 and not the -1e-17 the subtraction leaves (which the training script's bins would take
+    for a value of its own)."""
+    import numpy as np
+
+    count = len(values)
+    running = np.array(_running(values))
+    index = np.arange(count)
+    lo = np.maximum(0, index - reach)
+    hi = np.minimum(count, index + reach + 1)
     others = hi - lo - 1
-    if not others:
-        return empty
-    return round((running[hi] - running[lo] - values[i]) / others, 9)
+    means = (running[hi] - running[lo] - np.asarray(values, dtype=np.float64)) / np.maximum(
+        others, 1
+    )
+    return [
+        round(m, 9) if k else empty for m, k in zip(means.tolist(), others.tolist(), strict=True)
+    ]
 
 
-def _gaps(flags: Sequence[bool]) -> tuple[list[float], list[float]]:
+def _gaps(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per line, how many lines back to the previous flagged line and on to the next one
     (infinity where there is none)."""
+    import numpy as np
+
     count = len(flags)
-    back, ahead = [math.inf] * count, [math.inf] * count
-    last: int | None = None
-    for i in range(count):
-        if last is not None:
-            back[i] = float(i - last)
-        if flags[i]:
-            last = i
-    last = None
-    for i in range(count - 1, -1, -1):
-        if last is not None:
-            ahead[i] = float(last - i)
-        if flags[i]:
-            last = i
-    return back, ahead
+    index = np.arange(count, dtype=np.float64)
+    at = np.where(flags, index, -np.inf)
+    # The previous flagged line strictly before each line, and the next strictly after.
+    previous = np.concatenate([[-np.inf], np.maximum.accumulate(at)[:-1]])
+    later = np.where(flags, index, np.inf)[::-1]
+    following = np.concatenate([np.minimum.accumulate(later)[::-1][1:], [np.inf]])
+    return index - previous, following - index
 
 
 def main_run(prose: Sequence[int]) -> tuple[int, int, float] | None:
@@ -360,83 +471,102 @@ def _lead_symbol(line: str) -> str:
     return first if first and not first.isalnum() else ""
 
 
+def _first_letter_lower(line: str) -> bool:
+    return next((c for c in line if c.isalpha()), "").islower()
+
+
 def _structure_features(
     lines: Sequence[str],
-    alphas: Sequence[Sequence[str]],
-    shapes: Sequence[tuple[int, float, float, bool]],
+    credit_hinted: set[int],
+    counts: _Counts,
+    words: Sequence[int],
+    logs: Sequence[float],
+    ends: Sequence[bool],
     para: Sequence[int],
     para_words: Counter[int],
     para_ends: dict[int, bool],
     prose: Sequence[int],
-) -> list[list[float]]:
-    """The features from ``code_share`` on: what kind of thing each line is."""
+) -> list[Sequence[float] | np.ndarray]:
+    """The feature columns from ``code_share`` on: what kind of thing each line is."""
+    import numpy as np
+
     count = len(lines)
-    words = [s[0] for s in shapes]
-    continues = [i > 0 and para[i] == para[i - 1] for i in range(count)]
-    logs = [math.log1p(n) for n in words]
+    chars = np.maximum(counts.chars, 1)
+    continues = np.array([i > 0 and para[i] == para[i - 1] for i in range(count)], dtype=float)
     mean = sum(logs) / count
     spread = math.sqrt(sum((x - mean) ** 2 for x in logs) / count) or 1.0
-    rank = [0.0] * count
-    for r, i in enumerate(sorted(range(count), key=lambda k: words[k])):
-        rank[i] = r / max(count - 1, 1)
-    back, ahead = _gaps([bool(n) for n in prose])
-    headline = [4 <= n <= 16 and not s[3] for n, s in zip(words, shapes, strict=True)]
-    headline_flags = [float(h) for h in headline]
-    run_headline = _running(headline_flags)
-    credit = [n <= 25 and bool(_CREDIT.search(ln)) for n, ln in zip(words, lines, strict=True)]
+    rank = np.empty(count)
+    rank[np.argsort(np.asarray(words), kind="stable")] = np.arange(count) / max(count - 1, 1)
+    back, ahead = _gaps(np.asarray(prose) > 0)
+    headline = [float(4 <= n <= 16 and not e) for n, e in zip(words, ends, strict=True)]
+    credit = np.array(
+        [
+            n <= 25 and i in credit_hinted and bool(_CREDIT.search(ln))
+            for i, (n, ln) in enumerate(zip(words, lines, strict=True))
+        ]
+    )
+    credit_near = credit.copy()
+    credit_near[1:] |= credit[:-1]
+    credit_near[:-1] |= credit[1:]
     lead = [_lead_symbol(line) for line in lines]
-    run = main_run(prose)
-    rows: list[list[float]] = []
-    for i, line in enumerate(lines):
-        chars = max(len(line), 1)
-        letters = sum(map(len, alphas[i]))  # the line's letters: its runs of letters
-        lo, hi = max(0, i - 4), min(count, i + 5)
-        first_letter = next((c for c in line if c.isalpha()), "")
-        if run is not None:
-            inside = run[0] <= i <= run[1]
-            from_run = 0.0 if inside else math.log1p(min(abs(i - run[0]), abs(i - run[1])))
-            share = run[2]
-        else:
-            inside, from_run, share = False, 8.0, 0.0
-        rows.append(
-            [
-                len(_CODE_CHAR.findall(line)) / chars,
-                float(bool(_CODE_END.search(line))),
-                float(bool(_BULLET.match(line))),
-                float(
-                    bool(lead[i])
-                    and (
-                        (i > 0 and lead[i - 1] == lead[i])
-                        or (i + 1 < count and lead[i + 1] == lead[i])
-                    )
-                ),
-                float(first_letter.islower()),
-                float(continues[i]) + float(i + 1 < count and continues[i + 1]),
-                math.log1p(para_words[para[i]]),
-                float(para_ends[para[i]]),
-                len(_NON_LATIN.findall(line)) / letters if letters else 0.0,
-                math.log1p(back[i]) if back[i] < math.inf else 7.0,
-                math.log1p(ahead[i]) if ahead[i] < math.inf else 7.0,
-                math.log1p(back[i] + ahead[i]) if back[i] + ahead[i] < math.inf else 8.0,
-                (logs[i] - mean) / spread,
-                rank[i],
-                _window_mean(run_headline, headline_flags, lo, hi, i),
-                float(any(credit[max(0, i - 1) : i + 2])),
-                float(inside),
-                from_run,
-                share,
-            ]
+    same_lead = [
+        float(
+            bool(lead[i])
+            and ((i > 0 and lead[i - 1] == lead[i]) or (i + 1 < count and lead[i + 1] == lead[i]))
         )
-    return rows
+        for i in range(count)
+    ]
+    run = main_run(prose)
+    index = np.arange(count)
+    if run is not None:
+        inside = (run[0] <= index) & (index <= run[1])
+        away = np.minimum(np.abs(index - run[0]), np.abs(index - run[1])).tolist()
+        from_run = [0.0 if k else math.log1p(d) for k, d in zip(inside.tolist(), away, strict=True)]
+        share = np.full(count, run[2])
+    else:
+        inside, from_run, share = np.zeros(count, dtype=bool), [8.0] * count, np.zeros(count)
+    letters = counts.letters
+    gap = back + ahead
+    return [
+        counts.code / chars,
+        [float(_code_end(line)) for line in lines],
+        [float(bool(_BULLET.match(line))) for line in lines],
+        same_lead,
+        [float(_first_letter_lower(line)) for line in lines],
+        continues + np.append(continues[1:], 0.0),
+        [math.log1p(para_words[p]) for p in para],
+        [float(para_ends[p]) for p in para],
+        np.where(letters > 0, counts.non_latin / np.maximum(letters, 1), 0.0),
+        [math.log1p(b) if b < math.inf else 7.0 for b in back.tolist()],
+        [math.log1p(a) if a < math.inf else 7.0 for a in ahead.tolist()],
+        [math.log1p(g) if g < math.inf else 8.0 for g in gap.tolist()],
+        (np.asarray(logs) - mean) / spread,
+        rank,
+        _window_means(headline, 4),
+        credit_near,
+        inside,
+        from_run,
+        share,
+    ]
 
 
 def label_lines(lines: Sequence[str], model: LineModel | None = None) -> list[float]:
     """Per line, the smoothed probability-like score that it is story text (0 or 1 after
     smoothing, kept as the raw probability where the smoothing agreed with it)."""
+    return score_lines(lines, model)[0]
+
+
+def score_lines(
+    lines: Sequence[str], model: LineModel | None = None
+) -> tuple[list[float], list[int]]:
+    """(:func:`label_lines`, each line's word count, as ``\\w+`` counts them): the reader
+    needs both, and the features count the words anyway."""
     model = model or load_model()
-    probabilities = model.probabilities(line_features(lines))
+    rows, words = _features(lines)
+    probabilities = model.probabilities(rows)
     states = viterbi(probabilities, model.switch_cost)
-    return [p if s else min(p, 0.49) for p, s in zip(probabilities, states, strict=True)]
+    scores = [p if s else min(p, 0.49) for p, s in zip(probabilities, states, strict=True)]
+    return scores, words
 
 
 def viterbi(probabilities: Sequence[float], switch_cost: float) -> list[bool]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from narrator.extract._lines import label_lines, main_run, word_shares
+from narrator.extract._lines import main_run, score_lines, word_shares
 from narrator.extract.chrome import DROP, Rules, shorten, word_count
 from narrator.models import Block, DroppedBlock
 
@@ -171,21 +171,23 @@ def read_page_dump(
     raw = text.split("\n")
     where = [i for i, line in enumerate(raw) if line.strip()]
     lines = [" ".join(raw[i].split()) for i in where]
-    scores = label_lines(lines)
-    story = [p >= _STORY or _key(ln) in keep for p, ln in zip(scores, lines, strict=True)]
-    notes: list[DroppedBlock] = []
-    prose = [word_count(ln) if _is_prose(ln) else 0 for ln in lines]
+    scores, words = score_lines(lines)
     # Lines are whitespace-folded already: casefolding makes each one its own key.
-    repeats = Counter(ln.casefold() for ln in lines)
+    keys = [ln.casefold() for ln in lines]
+    kept_by_rule = [k in keep for k in keys] if keep else [False] * len(lines)
+    story = [p >= _STORY or k for p, k in zip(scores, kept_by_rule, strict=True)]
+    notes: list[DroppedBlock] = []
+    prose = [n if _is_prose(ln, n) else 0 for ln, n in zip(lines, words, strict=True)]
+    repeats = Counter(keys)
     # The guard weighs the page's prose shown once: text repeated on the page (a ticker of
     # headlines, a teaser shown twice) is a box, whatever its length.
-    once = [n if repeats[ln.casefold()] == 1 else 0 for n, ln in zip(prose, lines, strict=True)]
+    once = [n if repeats[k] == 1 else 0 for n, k in zip(prose, keys, strict=True)]
     total = sum(once)
     kept_prose = sum(n for n, s in zip(once, story, strict=True) if s)
     kept_lines = sum(1 for n, s in zip(once, story, strict=True) if s and n)
     story_stands = kept_lines >= _STORY_LINES and kept_prose >= _STORY_WORDS
     if total and kept_prose < (1 - _PROSE_GUARD) * total and not story_stands:
-        story = [p >= _SURE or _key(ln) in keep for p, ln in zip(scores, lines, strict=True)]
+        story = [p >= _SURE or k for p, k in zip(scores, kept_by_rule, strict=True)]
         notes.append(
             DroppedBlock(
                 "",
@@ -196,14 +198,14 @@ def read_page_dump(
         )
     # Where the story starts: its first prose line the model is sure enough of (a cookie
     # notice is prose too, but the model doubts it).
-    body = [p >= _STORY and _key(ln) not in keep for p, ln in zip(scores, lines, strict=True)]
+    body = [p >= _STORY and not k for p, k in zip(scores, kept_by_rule, strict=True)]
     first = next((i for i, s in enumerate(body) if s and prose[i]), None)
     if first is None:
         first = next((i for i, s in enumerate(story) if s), len(lines))
     if rules is not None:
         # A summary or key-points box opens the story; the headline is above it.
         for i in range(first):
-            opened = rules.section(lines[i]) if word_count(lines[i]) <= 6 else None
+            opened = rules.section(lines[i]) if words[i] <= 6 else None
             if opened is not None and opened.part not in (DROP, "body"):
                 first = i
                 break
@@ -242,7 +244,7 @@ def read_page_dump(
                 byline, date = who, date or when
                 story[i] = False
                 roles[i] = ("meta:byline", "read as the byline")
-            elif when and date is None and word_count(lines[i]) <= 12 and not who:
+            elif when and date is None and words[i] <= 12 and not who:
                 date = when
                 story[i] = False
                 roles[i] = ("meta:date", "read as the date")
@@ -257,8 +259,8 @@ def read_page_dump(
             if roles[n][0] != "meta:title":
                 dropped.append(DroppedBlock(shorten(lines[n]), *roles[n]))
             continue
-        copies = repeats[lines[n].casefold()]
-        if copies > 1 and 2 <= word_count(lines[n]) <= 10:
+        copies = repeats[keys[n]]
+        if copies > 1 and 2 <= words[n] <= 10:
             why = DroppedBlock(
                 shorten(lines[n]), "chrome:repeated", f"shown {copies} times on the page: a box"
             )
@@ -268,15 +270,15 @@ def read_page_dump(
                 "model:not-story",
                 f"the line model gives it p={scores[n]:.2f} of being story text",
             )
-        not_story.setdefault(_key(lines[n]), why)
+        not_story.setdefault(keys[n], why)
     vouched = frozenset(
-        _key(ln)
-        for ln, p, n in zip(lines, scores, prose, strict=True)
+        k
+        for k, p, n in zip(keys, scores, prose, strict=True)
         if p >= _STORY and n >= _VOUCHED_WORDS
     )
     sure = frozenset(
-        _key(ln)
-        for ln, p, n in zip(lines, scores, prose, strict=True)
+        k
+        for k, p, n in zip(keys, scores, prose, strict=True)
         if p >= _SURE_PROSE and n >= _PROSE_WORDS
     )
     return PageLines("\n".join(out), title, byline, date, tuple(dropped), vouched, not_story, sure)
@@ -286,8 +288,11 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _is_prose(line: str) -> bool:
-    return word_count(line) >= _PROSE_WORDS and bool(_SENTENCE_END.search(line))
+def _is_prose(line: str, words: int | None = None) -> bool:
+    """Whether ``line`` (of ``words`` words, counted if not given) is prose: long enough,
+    and ending a sentence."""
+    n = word_count(line) if words is None else words
+    return n >= _PROSE_WORDS and bool(_SENTENCE_END.search(line))
 
 
 def _heading_shaped(line: str) -> bool:
