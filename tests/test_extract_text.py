@@ -354,8 +354,9 @@ def test_an_empty_document_has_no_article() -> None:
 
 
 def test_headings_alone_are_not_an_article() -> None:
-    # Only side parts are left: the body has nothing to read.
-    text = "Some headline here\n\nSummary\n\nOne point.\n\nWhy this story matters\n\nIt does.\n"
+    # Only a side part is left: the body has nothing to read. (A subhead after the box
+    # would start the story's next part: see the box tests in test_extract_general.)
+    text = "Some headline here\n\nSummary\n\nOne point.\n\nAnother point.\n"
     with pytest.raises(NoArticleError):
         extract(text_doc(text))
 
@@ -487,3 +488,33 @@ def test_a_short_story_line_between_ad_labels_stays() -> None:
     blocks = [Block(p, "Advertisement"), Block(p, "He said no."), Block(p, "Advertisement")]
     kept, _ = filter_blocks(blocks)
     assert [b.text for b in kept] == ["He said no."]
+
+
+@pytest.mark.parametrize("mark", ["1.", "-", ""])
+def test_a_summary_box_ends_at_the_next_subhead(mark: str) -> None:
+    # A tips article: each numbered tip ends in a one-paragraph "Summary" box. The box is a
+    # side part; the next tip's subhead starts the story again (before, every later tip was
+    # read as part of the box and left out of the narration).
+    tips = ["Drink more water", "Sleep eight hours", "Walk after dinner"]
+    parts = ["Three habits that help", ""]
+    for n, tip in enumerate(tips, 1):
+        head = f"{n}. {tip}" if mark == "1." else f"{mark} {tip}".strip()
+        parts += [
+            head,
+            "",
+            f"The first paragraph of tip {n} says why the habit matters to the people who try it.",
+            "",
+            f"The second paragraph of tip {n} says how to start, with a small step each day.",
+            "",
+            "Summary",
+            "",
+            f"Tip {n} in a sentence: do it every day.",
+            "",
+        ]
+    article = extract_text(text_doc("\n".join(parts)))
+    body = " ".join(b.text for b in article.blocks_for())
+    for n in (1, 2, 3):
+        assert f"The second paragraph of tip {n}" in body
+        assert f"Tip {n} in a sentence" not in body
+    summary = " ".join(b.text for b in article.blocks_for(frozenset({"summary"})))
+    assert "Tip 3 in a sentence" in summary

@@ -517,8 +517,19 @@ def filter_blocks(
             # A subhead over prose, not a box: it stays with the story.
             at, heading, _ = kept[-1]
             kept[-1] = (at, replace(heading, part="body"), False)
+        # A box that opens with a paragraph has no subheads of its own: a subhead after it
+        # (a heading over text) starts the article's next part, and the box ends there.
+        subhead = (
+            side is not None
+            and not side.signature
+            and _subhead(blocks, index)
+            and index > opened_at + 1
+            and blocks[opened_at + 1].kind is not BlockKind.HEADING
+        )
         if side and (
-            guarded or (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
+            guarded
+            or subhead
+            or (side.ends_before_prose and is_prose(block.text, side.ends_before_prose))
         ):
             # The story after a summary box that has no "Full story" marker.
             side, part = None, "body"
@@ -530,6 +541,27 @@ def filter_blocks(
         tuple(b for _, b, _ in kept),
         tuple(dropped[i] for i in sorted(dropped)),
     )
+
+
+def _subhead(blocks: Sequence[Block], index: int) -> bool:
+    """Whether ``blocks[index]`` heads a part of the article: a heading, or a numbered or
+    bulleted line of a few words over a paragraph, alone in its list ("4. Stay hydrated")."""
+    block = blocks[index]
+    if block.kind is BlockKind.HEADING:
+        return True
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    before = blocks[index - 1] if index else None
+    return (
+        block.kind is BlockKind.LIST_ITEM
+        and 0 < word_count(block.text) <= _SUBHEAD_WORDS
+        and not _SENTENCE_END.search(block.text.rstrip())
+        and after is not None
+        and after.kind is BlockKind.PARAGRAPH
+        and (before is None or before.kind is not BlockKind.LIST_ITEM)
+    )
+
+
+_SUBHEAD_WORDS = 12
 
 
 def _dropped(block: Block, rule: str, detail: str) -> DroppedBlock:
