@@ -243,12 +243,14 @@ def _model_speed(pages: Sequence[Page]) -> str:
     )
     parts = [f"speed dump reader (line model, headline scorer): models load {load * 1000:.1f} ms"]
     for name, text in (("median", dumps[len(dumps) // 2]), ("longest", dumps[-1])):
-        model = min(_timed(partial(dump.read_page_dump, text)) for _ in range(3))
+        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        scoring = min(_timed(partial(_lines.score_lines, lines)) for _ in range(5))
+        model = min(_timed(partial(dump.read_page_dump, text)) for _ in range(5))
         document = Document(text=text, format=DocFormat.TEXT, source="page.txt")
-        whole = min(_timed(partial(extract_text, document)) for _ in range(3))
+        whole = min(_timed(partial(extract_text, document)) for _ in range(5))
         parts.append(
-            f"{name} dump ({len(text.splitlines())} lines): {model * 1000:.0f} ms "
-            f"of {whole * 1000:.0f} ms for extract_text"
+            f"{name} dump ({len(text.splitlines())} lines): line model {scoring * 1000:.0f} ms, "
+            f"the reader with it {model * 1000:.0f} ms, of {whole * 1000:.0f} ms for extract_text"
         )
     return "; ".join(parts)
 
