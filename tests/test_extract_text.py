@@ -518,3 +518,14 @@ def test_a_summary_box_ends_at_the_next_subhead(mark: str) -> None:
         assert f"Tip {n} in a sentence" not in body
     summary = " ".join(b.text for b in article.blocks_for(frozenset({"summary"})))
     assert "Tip 3 in a sentence" in summary
+
+
+def test_a_row_of_links_above_the_headline_is_not_the_headline() -> None:
+    text = (
+        "[Docs] [txt|pdf] [Tracker] [Email]\n\nHarbor council raises the seawall\n\n"
+        + "The harbor council met on Tuesday and agreed to raise the seawall by a meter. " * 3
+    )
+    article = extract_text(text_doc(text))
+    assert article.title == "Harbor council raises the seawall"
+    assert all("[Docs]" not in b.text for b in article.blocks_for())
+    assert any(d.text.startswith("[Docs]") for d in article.dropped)

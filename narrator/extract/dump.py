@@ -38,6 +38,7 @@ __all__ = [
     "PageLines",
     "TitleCandidate",
     "headline_text",
+    "is_link_row",
     "is_page_dump",
     "read_page_dump",
     "title_candidates",
@@ -306,6 +307,12 @@ def _heading_shaped(line: str) -> bool:
     )
 
 
+def is_link_row(line: str) -> bool:
+    """Whether ``line`` is a list item or a row of links or buttons ("[Docs] [txt|pdf]"):
+    never a headline."""
+    return bool(_NOT_HEADLINE.search(line))
+
+
 def headline_text(line: str) -> str:
     """A headline line as it is read: without a permalink mark pasted with it."""
     return _PERMALINK.sub("", line) or line
@@ -373,7 +380,7 @@ def title_candidates(
             continue
         if story[i] and i >= first and word_count(line) > 20:
             continue
-        if _FILE_NAME.search(line) or _NOT_HEADLINE.search(line):
+        if _FILE_NAME.search(line) or is_link_row(line):
             continue
         if _is_prose(line) and (i >= lead or _INNER_SENTENCE.search(line)):
             continue  # two sentences of prose: the text, not a heading

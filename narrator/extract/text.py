@@ -27,7 +27,7 @@ from narrator.extract.chrome import (
     shorten,
     word_count,
 )
-from narrator.extract.dump import PageLines, is_page_dump, read_page_dump
+from narrator.extract.dump import PageLines, is_link_row, is_page_dump, read_page_dump
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
 __all__ = ["clean_text", "extract_text", "find_byline", "parse_date", "take_meta"]
@@ -321,9 +321,11 @@ def _take_title(
     candidates = [
         i for i in candidates if any(rules.match(b.text) is None for b in blocks[i + 1 :])
     ]
-    if not candidates:
+    # A row of links or buttons above the headline is chrome, never the headline itself.
+    eligible = [i for i in candidates if not is_link_row(blocks[i].text)]
+    if not eligible:
         return None, blocks, [], 0
-    chosen = next((i for i in candidates if word_count(blocks[i].text) >= 3), candidates[0])
+    chosen = next((i for i in eligible if word_count(blocks[i].text) >= 3), eligible[0])
     above = [
         DroppedBlock(
             shorten(blocks[i].text),
