@@ -15,7 +15,8 @@ page in Debian's chromium (network blocked, JavaScript on) and saves ``document.
 in ``$NARRATOR_DUMPS`` (default ``~/.cache/narrator-bench/dumps``), outside the repository.
 :func:`ensure_dumps` makes whichever are missing, in one browser process, one page at a time
 (``$DUMP_WORKERS`` pages at once if set: faster, but on a busy machine pages rendered together
-can starve each other and come out half made).
+can starve each other and come out half made), and makes a dump again, alone, when it came
+out with under a third of the words of the page's own text (see :func:`ensure_dumps`).
 
 Run ``python benchmarks/extraction_pages.py --write-split`` to rewrite the split file (it
 must not change unless the corpora do) and ``--dumps`` to make the dumps.
@@ -295,24 +296,73 @@ def read_dump(page: Page) -> str | None:
 def ensure_dumps(pages: tuple[Page, ...] | list[Page]) -> int:
     """Make the missing dumps of ``pages`` in one chromium process; return how many were made.
 
+    A page's scripts run with the network blocked, and a few of them rewrite the page a
+    moment after it loads (a CBS page keeps its menu alone): when the dump was taken races
+    with them. A dump with under a third of the words of the page's own text is therefore
+    made again, alone, up to :data:`_RETRIES` times, and the longest one is kept: the page
+    as a reader saw it before the broken scripts took it apart.
+
     Needs ``scripts/install-browser`` (Debian chromium, playwright-core).
     """
     missing = [p for p in pages if not _dump_path(p).is_file()]
     if not missing:
         return 0
-    jobs = [{"html": str(p.html_path), "url": p.url, "out": str(_dump_path(p))} for p in missing]
+    _run_dumps(missing)
+    for page in missing:
+        _redo_if_short(page)
+    return sum(1 for p in missing if _dump_path(p).is_file())
+
+
+_RETRIES = 2
+_SHORT_SHARE = 1 / 3
+
+
+def _run_dumps(pages: list[Page], suffix: str = "") -> None:
+    """Render ``pages`` with the dump script (each dump to its path plus ``suffix``)."""
+    jobs = [
+        {"html": str(p.html_path), "url": p.url, "out": str(_dump_path(p)) + suffix} for p in pages
+    ]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(jobs, handle)
     try:
         # One page at a time unless told otherwise: two pages rendering at once on a busy
-        # machine starve each other, and a page whose parse outlasts the load timeout is
-        # dumped half made (a CBS page came out as its menu alone, which moved every
-        # figure of the gate). Made alone, that page came out whole in every run tried.
+        # machine starve each other, and come out half made.
         env = {**os.environ, "DUMP_WORKERS": os.environ.get("DUMP_WORKERS", "1")}
         subprocess.run(["node", str(DUMP_SCRIPT), handle.name], check=True, timeout=3600, env=env)
     finally:
         os.unlink(handle.name)
-    return sum(1 for p in missing if _dump_path(p).is_file())
+
+
+def _page_words(page: Page) -> int:
+    """Words of the page's own text: its body without scripts, styles and templates."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(page.html_path.read_bytes())
+    for bad in tree.xpath("//script|//style|//template|//noscript"):
+        bad.drop_tree()
+    body = tree.find("body")
+    return len(_TOKEN.findall((body if body is not None else tree).text_content()))
+
+
+def _redo_if_short(page: Page) -> None:
+    path = _dump_path(page)
+    if not path.is_file():
+        return
+
+    def words(p: Path) -> int:
+        return len(_TOKEN.findall(p.read_text(encoding="utf-8", errors="replace")))
+
+    enough = _page_words(page) * _SHORT_SHARE
+    for _ in range(_RETRIES):
+        if words(path) >= enough:
+            return
+        again = Path(str(path) + ".again")
+        _run_dumps([page], ".again")
+        if again.is_file():
+            if words(again) > words(path):
+                again.replace(path)
+            else:
+                again.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
