@@ -353,14 +353,16 @@ def _redo_if_short(page: Page) -> None:
         return len(_TOKEN.findall(p.read_text(encoding="utf-8", errors="replace")))
 
     enough = _page_words(page) * _SHORT_SHARE
+    have = words(path)
+    again = Path(str(path) + ".again")
     for _ in range(_RETRIES):
-        if words(path) >= enough:
+        if have >= enough:
             return
-        again = Path(str(path) + ".again")
         _run_dumps([page], ".again")
         if again.is_file():
-            if words(again) > words(path):
+            if (more := words(again)) > have:
                 again.replace(path)
+                have = more
             else:
                 again.unlink()
 

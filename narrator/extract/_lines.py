@@ -47,9 +47,7 @@ __all__ = [
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "dump_lines.json"
 
-_WORD = re.compile(r"\w+")
 _ALPHA_WORD = re.compile(r"[^\W\d_]+")
-_SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _RANK = re.compile(r"^\s*(?:\d{1,2}[.)]?|[-*•·▪])\s")
 _BARE_NUMBER = re.compile(r"^\W*\d{1,3}\W*$")
 _SEPARATORS = re.compile(r"[|•·»›/]")
@@ -73,7 +71,6 @@ _CODE_CHAR = re.compile(r"[{}\[\]();=<>_\\$#&|*+`]")
 # symbol is neither str.isalnum nor str.isspace (\w is isalnum or "_", \s is isspace).
 _DIGIT = re.compile(r"\d")
 _SYMBOL = re.compile(r"[^\w\s]|_")
-_CODE_END = re.compile(r"[;{}(),\[\]]\s*$|^\s*[})\]]")
 _BULLET = re.compile(r"^\s*[-+*•·▪–—>]\s")
 _CREDIT = re.compile(
     r"\b(?:photo|photograph|image|picture|credit|getty|reuters|ap photo|afp|shutterstock|"
@@ -187,12 +184,14 @@ def word_shares(alpha: Sequence[str]) -> tuple[float, float]:
 
 
 def _ends_sentence(line: str) -> bool:
-    """``_SENTENCE_END.search(line)``, without scanning the line: the closers and the
-    sentence ends are disjoint sets, so stripping the closers leaves the end mark last."""
+    r"""Whether ``line`` ends a sentence: an end mark, then closers only (what the pattern
+    ``[.!?…:]["'”’)\]]*$`` finds, without scanning the line: the closers and the end marks
+    are disjoint sets, so stripping the closers leaves the end mark last)."""
     return line.rstrip(_CLOSERS).endswith(_ENDS)
 
 
 _CLOSERS = "\"'”’)]"
+_ENDS = (".", "!", "?", "…", ":")
 _CODE_ENDS, _CODE_OPENS = ";{}(),[]", "})]"
 # Cheap hints for the dear patterns: a line none of whose hints occur cannot match the
 # pattern (each hint is a part every match holds, in lower case where the pattern ignores
@@ -215,13 +214,12 @@ def _hinted(texts: Sequence[str], hint: re.Pattern[str]) -> set[int]:
 
 
 def _code_end(line: str) -> bool:
-    """``_CODE_END.search(line)``: the last non-space character closes or ends a code
-    statement, or the first one closes a bracket."""
+    r"""Whether the last non-space character of ``line`` closes or ends a code statement, or
+    its first one closes a bracket (what ``[;{}(),\[\]]\s*$|^\s*[})\]]`` finds)."""
     last, first = line.rstrip()[-1:], line.lstrip()[:1]
     return bool(last and last in _CODE_ENDS) or bool(first and first in _CODE_OPENS)
 
 
-_ENDS = (".", "!", "?", "…", ":")
 # Per character class, the pattern one character of it matches: each count below is the
 # number of a line's characters the pattern matches (what findall would count), and the
 # word count is the number of runs of word characters (what ``\w+`` would find).

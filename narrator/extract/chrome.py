@@ -552,9 +552,7 @@ def _subhead(blocks: Sequence[Block], index: int) -> bool:
     after = blocks[index + 1] if index + 1 < len(blocks) else None
     before = blocks[index - 1] if index else None
     return (
-        block.kind is BlockKind.LIST_ITEM
-        and 0 < word_count(block.text) <= _SUBHEAD_WORDS
-        and not _SENTENCE_END.search(block.text.rstrip())
+        _short_unpunctuated(block, _SUBHEAD_WORDS, (BlockKind.LIST_ITEM,))
         and after is not None
         and after.kind is BlockKind.PARAGRAPH
         and (before is None or before.kind is not BlockKind.LIST_ITEM)
@@ -568,9 +566,13 @@ def _dropped(block: Block, rule: str, detail: str) -> DroppedBlock:
     return DroppedBlock(shorten(block.text), rule, detail)
 
 
-def _short_unpunctuated(block: Block, max_words: int) -> bool:
+def _short_unpunctuated(
+    block: Block,
+    max_words: int,
+    kinds: tuple[BlockKind, ...] = (BlockKind.HEADING, BlockKind.PARAGRAPH),
+) -> bool:
     return (
-        block.kind in (BlockKind.HEADING, BlockKind.PARAGRAPH)
+        block.kind in kinds
         and 0 < word_count(block.text) <= max_words
         and not _SENTENCE_END.search(block.text.rstrip())
     )
