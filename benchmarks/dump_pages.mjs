@@ -1,6 +1,7 @@
 // Renders saved pages in Debian's chromium as a reader's copy-paste of the whole page:
 // JavaScript on, every network request blocked except the page itself, and
-// document.body.innerText once the page has loaded. One browser serves the whole batch.
+// document.body.innerText once the page has loaded (a page hidden whole by an anti-flicker
+// snippet is shown first, as its timer would for a reader). One browser serves the batch.
 //
 // Usage: node benchmarks/dump_pages.mjs JOBS.json
 // JOBS.json is [{"html": path, "url": address to serve it at, "out": path for the text}].
@@ -70,7 +71,16 @@ async function dump(job) {
       await page.waitForLoadState("domcontentloaded", { timeout: 2000 }).catch(() => {});
     }
     const text = await withTimeout(
-      page.evaluate(() => (document.body ? document.body.innerText : "")),
+      page.evaluate(() => {
+        if (!document.body) return "";
+        // An anti-flicker snippet (ChartBeat, A/B testing tools) hides the whole page until
+        // its script loads or a timer fires; with the network blocked, or the timer's
+        // script broken in a saved copy, it stays hidden for good. A reader saw the page.
+        for (const el of [document.documentElement, document.body]) {
+          el.style.setProperty("visibility", "visible", "important");
+        }
+        return document.body.innerText;
+      }),
       PAGE_TIMEOUT,
       "innerText",
     );

@@ -28,17 +28,21 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # change and the line model's new features): P 0.905, R 0.875, F1 0.890, title 16/38 exact,
 # headline 22/38, and 22 of the 28 pages whose gold headline is a line of the dump at all;
 # 1 failure, a page whose dump is empty (its text needs the network). Floors sit just under.
+# Dumps (2026-12-02, after the dump maker undid page-wide anti-flicker hiding, which had left
+# one page's dump empty): P 0.916, R 0.885, F1 0.900, headline 23/38, on-page 23/29, no
+# failure. The precision floor leaves room for one page dumped badly on a loaded machine
+# (about 0.01 of P and R).
 # HTML titles, after the title choice by agreeing sources (issue 11): 27/38 exact, 33/38
 # (0.868) by headline_match, the gold title or it without the site's name; F1 0.961.
 HTML_F1_FLOOR = 0.955
 HTML_TITLE_FLOOR = 0.84
 HTML_FAILURES_MAX = 0
-DUMP_PRECISION_FLOOR = 0.895
-DUMP_RECALL_FLOOR = 0.865
-DUMP_F1_FLOOR = 0.88
+DUMP_PRECISION_FLOOR = 0.903
+DUMP_RECALL_FLOOR = 0.872
+DUMP_F1_FLOOR = 0.887
 DUMP_FAILURES_MAX = 1
 DUMP_TITLE_FLOOR = 0.39
-DUMP_ON_PAGE_HEADLINE_FLOOR = 0.74
+DUMP_ON_PAGE_HEADLINE_FLOOR = 0.76
 
 
 def _load(name: str) -> ModuleType:
