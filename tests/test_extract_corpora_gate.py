@@ -30,19 +30,21 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # 1 failure, a page whose dump is empty (its text needs the network). Floors sit just under.
 # Dumps (2026-12-02, after the dump maker undid page-wide anti-flicker hiding, which had left
 # one page's dump empty): P 0.916, R 0.885, F1 0.900, headline 23/38, on-page 23/29, no
-# failure. The precision floor leaves room for one page dumped badly on a loaded machine
-# (about 0.01 of P and R).
+# failure. The line model retrained on the tune half's dumps made the same way (five of them
+# changed; the CV picked switch cost 0.5 over 1.0, F1 0.9264 against 0.9261): P 0.904,
+# R 0.890, F1 0.897, on-page headline 22/29. The floors leave room for one page dumped badly
+# on a loaded machine (about 0.01 of P and R).
 # HTML titles, after the title choice by agreeing sources (issue 11): 27/38 exact, 33/38
 # (0.868) by headline_match, the gold title or it without the site's name; F1 0.961.
 HTML_F1_FLOOR = 0.955
 HTML_TITLE_FLOOR = 0.84
 HTML_FAILURES_MAX = 0
-DUMP_PRECISION_FLOOR = 0.903
-DUMP_RECALL_FLOOR = 0.872
-DUMP_F1_FLOOR = 0.887
+DUMP_PRECISION_FLOOR = 0.892
+DUMP_RECALL_FLOOR = 0.878
+DUMP_F1_FLOOR = 0.885
 DUMP_FAILURES_MAX = 1
 DUMP_TITLE_FLOOR = 0.39
-DUMP_ON_PAGE_HEADLINE_FLOOR = 0.76
+DUMP_ON_PAGE_HEADLINE_FLOOR = 0.72
 
 
 def _load(name: str) -> ModuleType:
