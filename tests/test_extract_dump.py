@@ -116,3 +116,72 @@ def test_a_short_lede_under_a_comments_button_is_read() -> None:
     assert all(p in body for p in PROSE)
     assert article.byline == "Jane Doe"
     assert article.title == HEADLINE
+
+
+POSTS = [
+    "I live two streets from the river and the water came up to the garden wall last spring, "
+    "so I am glad the gates are finally finished and I hope they are looked after properly.",
+    "The council should have done this ten years ago when the old gates failed the first time, "
+    "but better late than never, and the engineers clearly did a careful job of it this time.",
+    "Does anyone know whether the footpath along the east bank will open again now that the "
+    "work is done, because my children walk to school that way every morning and it is closed.",
+]
+
+
+def _post_rows(stamps: list[str]) -> list[str]:
+    rows = []
+    names = ["riverside", "Nick A", "oldtown"]
+    for name, stamp, post, votes in zip(names, stamps, POSTS, "953", strict=True):
+        rows += [name, stamp, post, f"Rating: {votes} Votes"]
+    return rows
+
+
+def test_readers_posts_after_the_story_are_not_read() -> None:
+    # Each post is a long paragraph of prose under its author and its time: the comments
+    # section its counter opens runs through them, though the line model vouches for them.
+    stamps = ["2 days ago at 07:52 am", "2 days ago at 07:47 am", "1 day ago at 10:15 pm"]
+    text = "\n".join(
+        [
+            *MENU,
+            HEADLINE,
+            "By Jane Doe March 3 at 8:00 AM",
+            *PROSE,
+            *PROSE[::-1],
+            "[ 3 comments ]",
+            "Top Rated Comments",
+            *_post_rows(stamps),
+            *FOOTER,
+        ]
+    )
+    article = _read(text)
+    body = _spoken(article)
+    assert all(p in body for p in PROSE)
+    assert not any(post in body for post in POSTS)
+    dropped = [d for d in article.dropped if d.rule == "section:comments"]
+    assert any(d.text.startswith("I live") for d in dropped)
+
+
+def test_a_lede_under_a_comments_button_and_dated_byline_lines_is_read() -> None:
+    # Two time lines under the button, but no post between them: a byline's dates, and the
+    # lede after them is the story's.
+    lede = (
+        "The river authority opened its new flood gates on Monday after three years of work, "
+        "and engineers said they held the melt."
+    )
+    text = "\n".join(
+        [
+            *MENU,
+            HEADLINE,
+            "Comments",
+            "By Jane Doe",
+            "Published 8:00 AM",
+            "Updated 9:30 AM",
+            lede,
+            *PROSE,
+            *PROSE[::-1],
+            *FOOTER,
+        ]
+    )
+    body = _spoken(_read(text))
+    assert lede in body
+    assert all(p in body for p in PROSE)

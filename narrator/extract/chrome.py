@@ -26,6 +26,8 @@ the section's blocks get the rule's ``part`` (``summary``, ``analysis``, ``body`
 dropped (``drop``), until the next section start, or, with ``ends_before_prose = N``, until a
 paragraph of at least N words that reads as story prose. ``keep_heading = false`` drops the
 section's own heading (a "Full story" tab label says nothing to a listener).
+``through_posts = true`` keeps a dropping section going through prose the caller vouches
+for while the section reads as readers' posts, each under its own time line.
 
 Phrases are compared after folding case, quotes, compatibility characters (``™`` -> ``(TM)``)
 and surrounding punctuation. Patterns are searched in the same folded text, ignoring case.
@@ -52,6 +54,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +151,10 @@ class Rule:
     ends_before_prose: int = 0
     """Section starts only: the section ends before a prose paragraph of this many words
     (0: it runs to the next section start)."""
+
+    through_posts: bool = False
+    """Dropping section starts only: story prose the caller protects does not end the section
+    while the section reads as posts, each under its own time line (readers' comments)."""
 
     source: str = ""
     """The file the rule was read from."""
@@ -340,6 +347,7 @@ _RULE_KEYS = frozenset(
         "cluster",
         "keep_heading",
         "ends_before_prose",
+        "through_posts",
     }
 )
 
@@ -384,6 +392,7 @@ def _parse_rule(entry: dict[str, Any], path: Path) -> Rule:
         cluster=_bool(entry, "cluster", False, path, label),
         keep_heading=_bool(entry, "keep_heading", True, path, label),
         ends_before_prose=_int(entry, "ends_before_prose", path, label),
+        through_posts=_bool(entry, "through_posts", False, path, label),
         source=str(path),
     )
 
@@ -499,6 +508,10 @@ def filter_blocks(
                 # The "section" is a subhead over prose: the heading is the story's own.
                 del dropped[opened_at]
                 kept.append((opened_at, replace(blocks[opened_at], part=resume), False))
+            if guarded and dropping.through_posts and _among_posts(blocks, index, opened_at):
+                # Readers' posts, each under its own time ("2 days ago at 07:52 am"): prose
+                # the model vouches for, but not the story.
+                guarded = False
             if guarded or (
                 dropping.ends_before_prose and is_prose(block.text, dropping.ends_before_prose)
             ):
@@ -540,6 +553,35 @@ def filter_blocks(
     return (
         tuple(b for _, b, _ in kept),
         tuple(dropped[i] for i in sorted(dropped)),
+    )
+
+
+# A post's time line: "2 days ago", "2 days ago at 07:52 am", "Yesterday", "10:32 PM".
+_POST_TIME = re.compile(
+    r"(?i)\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
+    r"|\b\d{1,2}:\d{2}\s*[ap]\.?m\b|^(?:yesterday|today)\b"
+)
+_POST_TIME_WORDS = 12
+_POST_WORDS = 8  # a post's text between two time lines; a byline's dates have none
+_POST_REACH = 3  # the prose block sits this close under the latest time line
+
+
+def _among_posts(blocks: Sequence[Block], index: int, opened_at: int) -> bool:
+    """Whether ``blocks[index]`` reads as a post of a list of them: since the section opened
+    there are two time lines with a post's text between them, and the latest time line is
+    just above it. A byline and its dates under a "Comments" button have no text between
+    them, so the lede under them still ends the section."""
+    times = [
+        i
+        for i in range(opened_at + 1, index)
+        if word_count(blocks[i].text) <= _POST_TIME_WORDS and _POST_TIME.search(blocks[i].text)
+    ]
+    if len(times) < 2 or times[-1] < index - _POST_REACH:
+        return False
+    return any(
+        word_count(blocks[k].text) >= _POST_WORDS
+        for a, b in pairwise(times)
+        for k in range(a + 1, b)
     )
 
 
