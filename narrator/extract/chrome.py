@@ -563,13 +563,13 @@ _POST_TIME = re.compile(
 )
 _POST_TIME_WORDS = 12
 _POST_WORDS = 8  # a post's text between two time lines; a byline's dates have none
-_POST_REACH = 3  # the prose block sits this close under the latest time line
+_POST_REACH = 8  # blocks from the latest time line: a post may run to several paragraphs
 
 
 def _among_posts(blocks: Sequence[Block], index: int, opened_at: int) -> bool:
     """Whether ``blocks[index]`` reads as a post of a list of them: since the section opened
     there are two time lines with a post's text between them, and the latest time line is
-    just above it. A byline and its dates under a "Comments" button have no text between
+    at most :data:`_POST_REACH` blocks above it. A byline and its dates under a "Comments" button have no text between
     them, so the lede under them still ends the section."""
     times = [
         i
