@@ -136,10 +136,22 @@ def _post_rows(stamps: list[str]) -> list[str]:
     return rows
 
 
-def test_readers_posts_after_the_story_are_not_read() -> None:
+@pytest.mark.parametrize(
+    ("counter", "stamps"),
+    [
+        (
+            "[ 3 comments ]",
+            ["2 days ago at 07:52 am", "2 days ago at 07:47 am", "1 day ago at 10:15 pm"],
+        ),
+        (
+            "There are 3 comments",
+            ["March 10, 2017 at 12:20 AM", "March 10, 2017 at 1:26 AM", "Yesterday"],
+        ),
+    ],
+)
+def test_readers_posts_after_the_story_are_not_read(counter: str, stamps: list[str]) -> None:
     # Each post is a long paragraph of prose under its author and its time: the comments
     # section its counter opens runs through them, though the line model vouches for them.
-    stamps = ["2 days ago at 07:52 am", "2 days ago at 07:47 am", "1 day ago at 10:15 pm"]
     text = "\n".join(
         [
             *MENU,
@@ -147,7 +159,7 @@ def test_readers_posts_after_the_story_are_not_read() -> None:
             "By Jane Doe March 3 at 8:00 AM",
             *PROSE,
             *PROSE[::-1],
-            "[ 3 comments ]",
+            counter,
             "Top Rated Comments",
             *_post_rows(stamps),
             *FOOTER,

@@ -568,9 +568,9 @@ _POST_REACH = 8  # blocks from the latest time line: a post may run to several p
 
 def _among_posts(blocks: Sequence[Block], index: int, opened_at: int) -> bool:
     """Whether ``blocks[index]`` reads as a post of a list of them: since the section opened
-    there are two time lines with a post's text between them, and the latest time line is
-    at most :data:`_POST_REACH` blocks above it. A byline and its dates under a "Comments" button have no text between
-    them, so the lede under them still ends the section."""
+    there are two time lines with a post's text between them, and the latest time line is at
+    most :data:`_POST_REACH` blocks above it. A byline and its dates under a "Comments"
+    button have no text between them, so the lede under them still ends the section."""
     times = [
         i
         for i in range(opened_at + 1, index)
