@@ -26,7 +26,10 @@ the gold one without the site's name ("X - Breitbart" for "X"; Readability's gol
 from ``og:title``, which often carries it, and narrator drops it on purpose); ``on-page`` is
 the headline share over the pages whose gold headline is a line of the input at all (on a
 dump, half the gold titles are on no line: they come from the ``<head>``, which a copy-paste
-does not have; on HTML it equals ``headline``). ``fail`` counts pages where the
+does not have; on HTML it equals ``headline``). ``seen`` is the share of all titled pages
+whose title is the headline a reader of the input sees: the gold one, or, on a dump whose
+gold title is on no line, the page's own ``<h1>`` where it is a line of the dump (on HTML it
+equals ``headline``). ``fail`` counts pages where the
 extractor raised or returned nothing. The speed lines time one extraction of the largest
 page (about 1 MB).
 

@@ -80,6 +80,25 @@ def answerable(page: Page, dump: str) -> bool:
     return any(headline_match(page.title, line) for line in dump.splitlines() if line.strip())
 
 
+def seen_headline(page: Page, dump: str, ours: str | None) -> bool:
+    """Whether ``ours`` is the headline a reader of ``dump`` sees: the gold one, or, where the
+    gold title is on no line of the dump (it came from the ``<head>``), the page's own
+    ``<h1>`` as a line of the dump."""
+    if headline_match(page.title, ours):
+        return True
+    if answerable(page, dump):
+        return False
+    import lxml.html  # type: ignore[import-untyped]
+
+    lines = [line for line in dump.splitlines() if line.strip()]
+    tree = lxml.html.fromstring(page.html_path.read_bytes())
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if headline_match(text, ours) and any(headline_match(text, line) for line in lines):
+            return True
+    return False
+
+
 def _narrator(page: Page, kind: str, text: str) -> Result:
     try:
         if kind == "html":
@@ -147,6 +166,8 @@ class Summary:
     answerable: int
     """Titled pages whose gold headline is on a line of the input at all (every HTML page)."""
     answerable_hits: int
+    seen_hits: int
+    """Titles that are the headline a reader sees (:func:`seen_headline`; on HTML, headline)."""
     precision: float
     recall: float
     f1: float
@@ -167,6 +188,10 @@ def summarize(
     hits = [fold_title(p.title) == fold_title(r.title) for p, r in titled]
     headlines = [headline_match(p.title, r.title) for p, r in titled]
     on_page = [kind == "html" or answerable(p, read_dump(p) or "") for p, _ in titled]
+    seen = [
+        hit if kind == "html" else seen_headline(p, read_dump(p) or "", r.title)
+        for (p, r), hit in zip(titled, headlines, strict=True)
+    ]
     worst = sorted(s.pages, key=lambda ps: min(ps.precision, ps.recall))[:12]
     return Summary(
         pages=len(pages),
@@ -175,6 +200,7 @@ def summarize(
         headline_hits=sum(headlines),
         answerable=sum(on_page),
         answerable_hits=sum(h and a for h, a in zip(headlines, on_page, strict=True)),
+        seen_hits=sum(seen),
         precision=s.precision,
         recall=s.recall,
         f1=s.f1,
@@ -271,7 +297,7 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
     print(f"{len(pages)} pages; dumps in place: {sum(read_dump(p) is not None for p in pages)}")
     header = (
         f"{'half':<5} {'kind':<5} {'extractor':<15} {'pages':>5} {'title':>11} "
-        f"{'headline':>11} {'on-page':>11} "
+        f"{'headline':>11} {'on-page':>11} {'seen':>11} "
         f"{'P':>6} {'R':>6} {'F1':>6} {'fail':>4} {'s':>6}"
     )
     print(header)
@@ -287,9 +313,11 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
                 headline = f"{head:5.1%} {row.headline_hits:>2}/{row.titled:<2}"
                 on = row.answerable_hits / row.answerable if row.answerable else 0.0
                 on_page = f"{on:5.1%} {row.answerable_hits:>2}/{row.answerable:<2}"
+                sight = row.seen_hits / row.titled if row.titled else 0.0
+                seen = f"{sight:5.1%} {row.seen_hits:>2}/{row.titled:<2}"
                 print(
                     f"{half:<5} {kind:<5} {name:<15} {row.pages:>5} {title:>11} {headline:>11} "
-                    f"{on_page:>11} "
+                    f"{on_page:>11} {seen:>11} "
                     f"{row.precision:6.3f} {row.recall:6.3f} {row.f1:6.3f} "
                     f"{row.failures:>4} {row.seconds:6.1f}"
                 )
