@@ -19,7 +19,7 @@ from ..models import Clip, VoiceProfile
 from ..resources import voices_dirs
 from .base import Engine, EngineVoice, model_identity
 from .onnx_outputs import add_output, node_io
-from .timings import place_words, spoken_words
+from .timings import phoneme_words, place_words, spoken_words
 
 __all__ = ["FRONT_END_VERSION", "HibariEngine", "resolve_model", "speed_for_rate"]
 
@@ -228,25 +228,10 @@ class HibariEngine(Engine):
         vocab = self._tts.vocab
         chars = [c for c in phonemes if c in vocab]
         ends = [0.0, *list(_cumsum(samples))]
-        spans: list[tuple[int, int]] = []
-        groups: list[str] = []
-        start: float | None = None
-        end, group = 0.0, ""
-        for k, ch in enumerate(chars, start=1):  # id 0 is the leading pad
-            if ch == " ":
-                if start is not None:
-                    spans.append((round(start), round(end)))
-                    groups.append(group)
-                start, group = None, ""
-            elif ch not in _PUNCTUATION:
-                if start is None:
-                    start = ends[k]
-                end = ends[k + 1]
-                group += ch
-        if start is not None:
-            spans.append((round(start), round(end)))
-            groups.append(group)
-        return spans, groups
+        # id 0 is the leading pad: character k - 1 is id k, from ends[k] to ends[k + 1].
+        return phoneme_words(
+            chars, ends[1 : len(chars) + 1], ends[2 : len(chars) + 2], _PUNCTUATION
+        )
 
     @classmethod
     def identity(cls, profile: VoiceProfile) -> str:

@@ -12,7 +12,7 @@ from ..resources import voices_dirs
 from .base import Engine, EngineVoice, model_identity
 from .espeak_text import FRONT_END_VERSION, respell
 from .onnx_outputs import add_output, node_io
-from .timings import place_words, spoken_words
+from .timings import phoneme_words, place_words, spoken_words
 
 __all__ = ["PiperEngine", "length_scale_for_rate", "resolve_model"]
 
@@ -38,29 +38,15 @@ def _word_spans(chunk: Any) -> tuple[list[tuple[int, int]], list[str]]:
     alignments = chunk.phoneme_alignments
     if not alignments:
         return [], []
-    spans: list[tuple[int, int]] = []
-    groups: list[str] = []
-    group = ""
+    phonemes, starts, ends = [], [], []
     position = 0
-    start: int | None = None
-    end = 0
     for alignment in alignments:
         length = int(alignment.num_samples)
-        if alignment.phoneme == " ":
-            if start is not None:
-                spans.append((start, end))
-                groups.append(group)
-            start, group = None, ""
-        elif alignment.phoneme not in _NOT_SPOKEN:
-            if start is None:
-                start = position
-            end = position + length
-            group += alignment.phoneme
+        phonemes.append(alignment.phoneme)
+        starts.append(position)
+        ends.append(position + length)
         position += length
-    if start is not None:
-        spans.append((start, end))
-        groups.append(group)
-    return spans, groups
+    return phoneme_words(phonemes, starts, ends, _NOT_SPOKEN)
 
 
 def _bundled_model() -> Path | None:

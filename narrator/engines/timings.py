@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import ClipWord
 
-__all__ = ["active_spans", "place_words", "spans_from_weights", "spoken_words"]
+__all__ = ["active_spans", "phoneme_words", "place_words", "spans_from_weights", "spoken_words"]
 
 _WORD = re.compile(r"\S+")
 _EDGE = re.compile(r"^[^\w]+|[^\w]+$")
@@ -30,6 +30,39 @@ def spoken_words(text: str) -> list[str]:
         if word:
             words.append(word)
     return words
+
+
+def phoneme_words(
+    phonemes: Sequence[str],
+    starts: Sequence[float],
+    ends: Sequence[float],
+    silent: frozenset[str],
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """Word spans, and each word's phonemes, from a synthesizer's timed phonemes.
+
+    ``phonemes[k]`` lasts from ``starts[k]`` to ``ends[k]`` (samples); a space separates two
+    words, and a phoneme in ``silent`` (punctuation, pads) belongs to no word: its time is the
+    pause after one. A word runs from the start of its first phoneme to the end of its last.
+    """
+    spans: list[tuple[int, int]] = []
+    groups: list[str] = []
+    start: float | None = None
+    end, group = 0.0, ""
+    for phoneme, begins, finishes in zip(phonemes, starts, ends, strict=True):
+        if phoneme == " ":
+            if start is not None:
+                spans.append((round(start), round(end)))
+                groups.append(group)
+            start, group = None, ""
+        elif phoneme not in silent:
+            if start is None:
+                start = begins
+            end = finishes
+            group += phoneme
+    if start is not None:
+        spans.append((round(start), round(end)))
+        groups.append(group)
+    return spans, groups
 
 
 def place_words(
