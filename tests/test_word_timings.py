@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from narrator.engines import engine_class
-from narrator.engines.timings import place_words, spoken_words
+from narrator.engines.timings import phoneme_words, place_words, spoken_words
 from narrator.errors import VoiceError
 from narrator.models import Cue, Narration, VoiceProfile
 from narrator.pipeline import NarrateOptions, narrate, write_sidecars
@@ -173,6 +173,17 @@ def test_place_words_aligns_espeak_joined_words() -> None:
     assert (placed[0].start, placed[0].end) == (0, 100)
     assert placed[1].start == 120 and placed[2].end == 200
     assert [(w.start, w.end) for w in placed[3:]] == [(220, 260), (280, 320), (340, 380)]
+
+
+def test_phoneme_words_leave_punctuation_and_pads_out_of_words() -> None:
+    # "^hˈaɪ, ðˈɛə!$": a pad, a word, a comma (the pause after it), a space, a word, "!".
+    phonemes = ["^", "h", "ˈa", "ɪ", ",", " ", "ð", "ˈɛ", "ə", "!", "$"]
+    starts = [0.0, 10.0, 20.0, 30.4, 40.0, 60.0, 70.0, 80.0, 90.0, 99.6, 120.0]
+    ends = [*starts[1:], 130.0]
+    spans, groups = phoneme_words(phonemes, starts, ends, frozenset("^$,!"))
+    assert spans == [(10, 40), (70, 100)]  # rounded to whole samples
+    assert groups == ["hˈaɪ", "ðˈɛə"]
+    assert phoneme_words([" ", ","], [0.0, 5.0], [5.0, 9.0], frozenset(",")) == ([], [])
 
 
 def test_captions_split_long_sentences_at_words() -> None:
