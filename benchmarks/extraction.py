@@ -29,7 +29,9 @@ dump, half the gold titles are on no line: they come from the ``<head>``, which 
 does not have; on HTML it equals ``headline``). ``seen`` is the share of all titled pages
 whose title is the headline a reader of the input sees: the gold one, or, on a dump whose
 gold title is on no line, the page's own ``<h1>`` where it is a line of the dump (on HTML it
-equals ``headline``). ``fail`` counts pages where the
+equals ``headline``). ``byline`` is the share of pages with a gold byline (Readability's)
+whose byline names its author: the words of one, folded, are all among the other's.
+``fail`` counts pages where the
 extractor raised or returned nothing. The speed lines time one extraction of the largest
 page (about 1 MB).
 

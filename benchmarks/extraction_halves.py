@@ -35,6 +35,7 @@ class Result:
     title: str | None
     body: str
     failed: bool
+    byline: str | None = None
 
 
 def fold_title(title: str | None) -> str:
@@ -74,6 +75,22 @@ def headline_match(gold: str | None, ours: str | None) -> bool:
     return False
 
 
+_NAME = re.compile(r"[^\W\d_]+")
+_NOT_NAME = frozenset({"by", "and"})
+
+
+def _names(byline: str | None) -> set[str]:
+    return {w for w in _NAME.findall(fold_title(byline)) if w not in _NOT_NAME}
+
+
+def byline_match(gold: str | None, ours: str | None) -> bool:
+    """Whether ``ours`` names the gold byline's author: the words of one (folded, without
+    "by" and "and") are all among the other's ("Dan Goodin" for "By Dan Goodin"; "Daniel
+    Kahn Gillmor" for "Daniel Kahn Gillmor, Senior Staff Technologist")."""
+    want, got = _names(gold), _names(ours)
+    return bool(want) and bool(got) and (want <= got or got <= want)
+
+
 def answerable(page: Page, dump: str) -> bool:
     """Whether the gold title, or its headline part, is a line of ``dump`` at all (a dump has
     no ``<title>``: a gold title taken from ``og:title`` is often on no line of the page)."""
@@ -110,7 +127,7 @@ def _narrator(page: Page, kind: str, text: str) -> Result:
     except NarratorError:
         return Result(None, "", True)
     body = "\n\n".join(block.text for block in article.blocks_for())
-    return Result(article.title, body, not body.strip())
+    return Result(article.title, body, not body.strip(), article.byline)
 
 
 def _as_html(dump: str) -> str:
@@ -128,7 +145,8 @@ def _trafilatura(page: Page, kind: str, text: str, *, precision: bool) -> Result
         return Result(None, "", True)
     body = getattr(result, "text", None) or ""
     title = getattr(result, "title", None) if kind == "html" else None
-    return Result(title, body, not body.strip())
+    author = getattr(result, "author", None) if kind == "html" else None
+    return Result(title, body, not body.strip(), author)
 
 
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -167,6 +185,10 @@ class Summary:
     """Titled pages whose gold headline is on a line of the input at all (every HTML page)."""
     answerable_hits: int
     seen_hits: int
+    bylined: int
+    """Pages with a gold byline (the Readability pages that name an author)."""
+    byline_hits: int
+    """Of those, bylines that name the author (:func:`byline_match`)."""
     """Titles that are the headline a reader sees (:func:`seen_headline`; on HTML, headline)."""
     precision: float
     recall: float
@@ -201,6 +223,10 @@ def summarize(
         answerable=sum(on_page),
         answerable_hits=sum(h and a for h, a in zip(headlines, on_page, strict=True)),
         seen_hits=sum(seen),
+        bylined=sum(1 for p in pages if _names(p.byline)),
+        byline_hits=sum(
+            byline_match(p.byline, r.byline) for p, r in zip(pages, results, strict=True)
+        ),
         precision=s.precision,
         recall=s.recall,
         f1=s.f1,
@@ -297,7 +323,7 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
     print(f"{len(pages)} pages; dumps in place: {sum(read_dump(p) is not None for p in pages)}")
     header = (
         f"{'half':<5} {'kind':<5} {'extractor':<15} {'pages':>5} {'title':>11} "
-        f"{'headline':>11} {'on-page':>11} {'seen':>11} "
+        f"{'headline':>11} {'on-page':>11} {'seen':>11} {'byline':>11} "
         f"{'P':>6} {'R':>6} {'F1':>6} {'fail':>4} {'s':>6}"
     )
     print(header)
@@ -315,9 +341,11 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
                 on_page = f"{on:5.1%} {row.answerable_hits:>2}/{row.answerable:<2}"
                 sight = row.seen_hits / row.titled if row.titled else 0.0
                 seen = f"{sight:5.1%} {row.seen_hits:>2}/{row.titled:<2}"
+                by = row.byline_hits / row.bylined if row.bylined else 0.0
+                byline = f"{by:5.1%} {row.byline_hits:>2}/{row.bylined:<2}"
                 print(
                     f"{half:<5} {kind:<5} {name:<15} {row.pages:>5} {title:>11} {headline:>11} "
-                    f"{on_page:>11} {seen:>11} "
+                    f"{on_page:>11} {seen:>11} {byline:>11} "
                     f"{row.precision:6.3f} {row.recall:6.3f} {row.f1:6.3f} "
                     f"{row.failures:>4} {row.seconds:6.1f}"
                 )

@@ -166,6 +166,15 @@ class Page:
     """``tune`` or ``test``."""
 
     @property
+    def byline(self) -> str | None:
+        """The gold byline, where the suite has one (the Readability pages' metadata)."""
+        meta = self.html_path.parent / "expected-metadata.json"
+        if "readability" not in self.suite or not meta.is_file():
+            return None
+        found = json.loads(meta.read_text(encoding="utf-8")).get("byline")
+        return found if isinstance(found, str) and found.strip() else None
+
+    @property
     def key(self) -> str:
         """Unique across suites: ``suite-name:id``."""
         return f"{self.suite.rsplit('/', 1)[-1]}:{self.id}"
