@@ -197,3 +197,36 @@ def test_a_lede_under_a_comments_button_and_dated_byline_lines_is_read() -> None
     body = _spoken(_read(text))
     assert lede in body
     assert all(p in body for p in PROSE)
+
+
+@pytest.mark.parametrize(
+    ("meta", "author"),
+    [
+        (["Maria Lindqvist - Mar 3, 2025 8:02 pm UTC"], "Maria Lindqvist"),
+        (["Maria Lindqvist, @mlindqvist", "03.03.25 in Rivers"], "Maria Lindqvist"),
+        (["Maria Lindqvist", "1:39 PM ET"], "Maria Lindqvist"),
+        (["Maria Lindqvist 1 day ago"], "Maria Lindqvist"),
+        (["// By Maria Lindqvist • Mar 3, 2025"], "Maria Lindqvist"),
+    ],
+)
+def test_a_byline_without_by_is_read_as_the_byline(meta: list[str], author: str) -> None:
+    # Many sites print the author's name alone, with the date, a time or a handle after it.
+    text = "\n".join([*MENU, HEADLINE, *meta, *PROSE, *PROSE[::-1], *FOOTER])
+    article = _read(text)
+    assert article.title == HEADLINE
+    assert article.byline == author
+    assert author not in _spoken(article)
+    assert all(p in _spoken(article) for p in PROSE)
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        ["Flood Gates | Mar 3, 2025"],  # a section label: its words are the story's
+        ["Published Monday, March 3, 2025 8:22AM EST"],
+        ["Maria Lindqvist"],  # a name with no date, time or handle: nothing says byline
+    ],
+)
+def test_a_name_shaped_line_needs_a_bylines_marks(meta: list[str]) -> None:
+    text = "\n".join([*MENU, HEADLINE, *meta, *PROSE, *PROSE[::-1], *FOOTER])
+    assert _read(text).byline is None

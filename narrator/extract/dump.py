@@ -167,7 +167,8 @@ def read_page_dump(
     ``choose_title`` picks the headline's line index among the candidates (by default the
     shipped title scorer; the training script passes its own to collect them).
     """
-    from narrator.extract.text import find_byline  # text.py imports this module
+    # text.py imports this module
+    from narrator.extract.text import find_byline, find_name_byline
 
     raw = text.split("\n")
     where = [i for i, line in enumerate(raw) if line.strip()]
@@ -236,11 +237,24 @@ def read_page_dump(
             if lines[i].casefold() == title.casefold():
                 story[i] = False
                 roles[i] = ("meta:title", "the headline again")
-        start = max(0, title_at - 3)
-        for i in range(start, min(len(lines), max(first, title_at + 1) + 4)):
+        # The story's words: an author's name is not in the story it signs (a place in a
+        # dateline is, and so is a common word).
+        written = {
+            w.casefold()
+            for i, ln in enumerate(lines)
+            if story[i] and prose[i]
+            for w in _ALPHA_WORD.findall(ln)
+        }
+        window = range(max(0, title_at - 3), min(len(lines), max(first, title_at + 1) + 4))
+        # A byline that says "By" outranks a name that reads as one.
+        names = not any(find_byline(lines[i])[0] for i in window if i > title_at and not prose[i])
+        for i in window:
             if i == title_at or prose[i]:
                 continue
             who, when = find_byline(lines[i])
+            if who is None and names and byline is None and i > title_at:
+                after = lines[i + 1] if i + 1 < len(lines) else ""
+                who = find_name_byline(lines[i], after, written.__contains__)
             if who and byline is None and i > title_at:
                 byline, date = who, date or when
                 story[i] = False

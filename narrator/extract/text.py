@@ -30,7 +30,14 @@ from narrator.extract.chrome import (
 from narrator.extract.dump import PageLines, is_link_row, is_page_dump, read_page_dump
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
-__all__ = ["clean_text", "extract_text", "find_byline", "parse_date", "take_meta"]
+__all__ = [
+    "clean_text",
+    "extract_text",
+    "find_byline",
+    "find_name_byline",
+    "parse_date",
+    "take_meta",
+]
 
 # Control characters that are never text; form feeds and vertical tabs end a line.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -347,7 +354,10 @@ _AFTER_NAME = re.compile(
     r"|\s+(?=follow\b|@\w)",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^(?:by|written by|words by|story by)\s+(?P<who>\S.*)$", re.IGNORECASE)
+# Leading marks are a template's decoration ("// By Jane Doe").
+_BYLINE = re.compile(
+    r"^[^\w\s]*\s*(?:by|written by|words by|story by)\s+(?P<who>\S.*)$", re.IGNORECASE
+)
 _META_SPLIT = re.compile(r"\s+[|•·—–]\s+|\s{2,}")
 _MONTHS = {
     name: number
@@ -423,6 +433,68 @@ def find_byline(text: str) -> tuple[str | None, str | None]:
     return byline, date
 
 
+# A time of day or a time ago: "1:39 PM ET", "1 day ago", "Updated 3 hours ago".
+_TIME = re.compile(
+    r"(?i)\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
+    r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\b|utc\b|gmt\b)|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
+)
+_HANDLE = re.compile(r"(?<!\w)@\w{2,}")
+# Where a name ends: a separator, a comma, or the date, time or handle after it.
+_NAME_END = re.compile(r"\s+[|•·—–-]\s+|,\s*|\s+(?=@\w|\d)|" + _AFTER_NAME.pattern, re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.)$")
+_DATE_WORDS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"today", "yesterday", "published", "updated", "posted", "last"}
+)
+_NAME_LETTERS = re.compile(r"[^\W\d_]+")
+_NAME_PARTICLES = frozenset(
+    {"de", "van", "von", "da", "del", "der", "den", "bin", "al", "la", "le"}
+)
+
+
+def find_name_byline(text: str, after: str, common: Callable[[str], bool]) -> str | None:
+    """The author's name from a byline written without "By": a person's name at the start of
+    a short line, with the byline's other marks after it (a date, a time, a handle) on the
+    same line or, for a name alone on its line, a date or time on the ``after`` line
+    ("Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Devindra Hardawar, @devindra", "Sarah
+    Archer" over "1:39 PM ET").
+
+    A name is two to four capitalised words (initials and particles such as "de" allowed);
+    ``common(word)`` says a (casefolded) word is one the story's prose uses, which a name's
+    words are not ("World News | Oct. 24" is a section and a date, "New Delhi, Nov. 19" a
+    dateline, not bylines); nor is a date word ("Published Monday, November 18").
+    """
+    if word_count(text) > 16:
+        return None
+    cut = _NAME_END.search(text)
+    name = (text[: cut.start()] if cut else text).strip()
+    rest = text[cut.start() :] if cut else ""
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 4:
+        return None
+    for k, token in enumerate(tokens):
+        if token in _NAME_PARTICLES and 0 < k < len(tokens) - 1:
+            continue
+        folded = token.casefold().rstrip(".")
+        if folded in _DATE_WORDS or folded in _MONTHS:
+            return None
+        if not _NAME_WORD.match(token) or (len(token) > 2 and common(folded)):
+            return None
+    if not any(len(t) > 2 for t in tokens):
+        return None
+
+    def marked(line: str) -> bool:
+        return parse_date(line) is not None or _TIME.search(line) is not None
+
+    if rest.strip():
+        evidence = marked(rest) or _HANDLE.search(rest) is not None
+    else:  # the next line opens with its date or time: "1:39 PM ET", "Apr 16, 2015"
+        found = parse_date(after)
+        opens = (found is not None and found[1] == 0) or _TIME.match(after) is not None
+        evidence = word_count(after) <= 12 and opens
+    return name if evidence else None
+
+
 def take_meta(
     blocks: list[Block], start: int = 0
 ) -> tuple[str | None, str | None, list[Block], list[DroppedBlock]]:
@@ -432,11 +504,28 @@ def take_meta(
     date: str | None = None
     taken: list[DroppedBlock] = []
     rest: list[Block] = list(blocks[:start])
+    window: list[Block] = []
+    for block in blocks[start : start + _META_WINDOW]:
+        if is_prose(block.text, 12):
+            break
+        window.append(block)
+    # A byline that says "By" outranks a name that reads as one; a name is no word of the
+    # story's prose.
+    names = not any(find_byline(b.text)[0] for b in window)
+    written = {
+        w.casefold()
+        for b in blocks[start + len(window) :]
+        if is_prose(b.text, 12)
+        for w in _NAME_LETTERS.findall(b.text)
+    }
     for index, block in enumerate(blocks[start:], start):
-        if index - start >= _META_WINDOW or is_prose(block.text, 12):
+        if index - start >= len(window):
             rest.extend(blocks[index:])
             break
         who, when = find_byline(block.text)
+        if who is None and names and byline is None:
+            after = blocks[index + 1].text if index + 1 < len(blocks) else ""
+            who = find_name_byline(block.text, after, written.__contains__)
         is_date_line = when is not None and word_count(block.text) <= 12 and not who
         if who and byline is None:
             byline = who
