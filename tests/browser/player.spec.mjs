@@ -120,12 +120,22 @@ try {
   s = await page.evaluate(state);
   check("every sentence is found in the page", s.cues > 3 && s.mapped === s.cues, `${s.mapped}/${s.cues}`);
 
-  // Lock-screen buttons do what they say.
-  const before = s.current;
-  await page.evaluate(() => window.__narrator.actions.nexttrack());
-  await page.waitForTimeout(300);
+  // Lock-screen buttons do what they say. The sentence playing is read from the audio's own
+  // clock in the same turn as the button press: the highlight follows the clock only at the
+  // next timeupdate, and on a loaded machine a sentence may end between two page calls.
+  const before = await page.evaluate(() => {
+    const p = document.querySelector("narrator-player");
+    const now = p.audio.currentTime;
+    const playing = p.cues.reduce((found, cue, i) => (cue.start <= now + 0.001 ? i : found), -1);
+    window.__narrator.actions.nexttrack();
+    return playing;
+  });
+  const wantedNext = Math.max(0, before) + 1;
+  await page
+    .waitForFunction((want) => document.querySelector("narrator-player").current === want, wantedNext, GUARD)
+    .catch(() => {});
   s = await page.evaluate(state);
-  check("Media Session 'next track' goes to the next sentence", s.current === Math.max(0, before) + 1, `${before} -> ${s.current}`);
+  check("Media Session 'next track' goes to the next sentence", s.current === wantedNext, `${before} -> ${s.current}`);
   await page.evaluate(() => window.__narrator.actions.pause());
   await page.waitForTimeout(200);
   check("Media Session 'pause' pauses", (await page.evaluate(state)).paused);
