@@ -185,11 +185,11 @@ class Summary:
     """Titled pages whose gold headline is on a line of the input at all (every HTML page)."""
     answerable_hits: int
     seen_hits: int
+    """Titles that are the headline a reader sees (:func:`seen_headline`; on HTML, headline)."""
     bylined: int
     """Pages with a gold byline (the Readability pages that name an author)."""
     byline_hits: int
     """Of those, bylines that name the author (:func:`byline_match`)."""
-    """Titles that are the headline a reader sees (:func:`seen_headline`; on HTML, headline)."""
     precision: float
     recall: float
     f1: float

@@ -63,6 +63,7 @@ from narrator.models import Block, BlockKind, DroppedBlock
 
 __all__ = [
     "DROP",
+    "TIME_AGO",
     "Rule",
     "Rules",
     "Scope",
@@ -556,10 +557,11 @@ def filter_blocks(
     )
 
 
+# A time ago, as posts and bylines give it: "2 days ago", "3 hours ago".
+TIME_AGO = r"\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
 # A post's time line: "2 days ago", "2 days ago at 07:52 am", "Yesterday", "10:32 PM".
 _POST_TIME = re.compile(
-    r"(?i)\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
-    r"|\b\d{1,2}:\d{2}\s*[ap]\.?m\b|^(?:yesterday|today)\b"
+    r"(?i)" + TIME_AGO + r"|\b\d{1,2}:\d{2}\s*[ap]\.?m\b|^(?:yesterday|today)\b"
 )
 _POST_TIME_WORDS = 12
 _POST_WORDS = 8  # a post's text between two time lines; a byline's dates have none

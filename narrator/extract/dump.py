@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -40,6 +40,7 @@ __all__ = [
     "headline_text",
     "is_link_row",
     "is_page_dump",
+    "prose_words",
     "read_page_dump",
     "title_candidates",
 ]
@@ -152,6 +153,12 @@ def _content_words(text: str) -> set[str]:
     return {w.lower() for w in _ALPHA_WORD.findall(text) if len(w) > 3}
 
 
+def prose_words(texts: Iterable[str]) -> set[str]:
+    """Every word of ``texts``, casefolded: what a byline's name is checked against (an
+    author's name is not in the story it signs)."""
+    return {w.casefold() for text in texts for w in _ALPHA_WORD.findall(text)}
+
+
 def read_page_dump(
     text: str,
     keep: frozenset[str] = frozenset(),
@@ -237,21 +244,13 @@ def read_page_dump(
             if lines[i].casefold() == title.casefold():
                 story[i] = False
                 roles[i] = ("meta:title", "the headline again")
-        # The story's words: an author's name is not in the story it signs (a place in a
-        # dateline is, and so is a common word).
-        written = {
-            w.casefold()
-            for i, ln in enumerate(lines)
-            if story[i] and prose[i]
-            for w in _ALPHA_WORD.findall(ln)
-        }
+        # The story's words: a place in a dateline is one, and so is a common word.
+        written = prose_words(ln for i, ln in enumerate(lines) if story[i] and prose[i])
         window = range(max(0, title_at - 3), min(len(lines), max(first, title_at + 1) + 4))
+        meta = {i: find_byline(lines[i]) for i in window if i != title_at and not prose[i]}
         # A byline that says "By" outranks a name that reads as one.
-        names = not any(find_byline(lines[i])[0] for i in window if i > title_at and not prose[i])
-        for i in window:
-            if i == title_at or prose[i]:
-                continue
-            who, when = find_byline(lines[i])
+        names = not any(who for i, (who, _) in meta.items() if i > title_at)
+        for i, (who, when) in meta.items():
             if who is None and names and byline is None and i > title_at:
                 after = lines[i + 1] if i + 1 < len(lines) else ""
                 who = find_name_byline(lines[i], after, written.__contains__)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from narrator.extract.chrome import (
+    TIME_AGO,
     Rules,
     authored_prose,
     filter_blocks,
@@ -27,7 +28,13 @@ from narrator.extract.chrome import (
     shorten,
     word_count,
 )
-from narrator.extract.dump import PageLines, is_link_row, is_page_dump, read_page_dump
+from narrator.extract.dump import (
+    PageLines,
+    is_link_row,
+    is_page_dump,
+    prose_words,
+    read_page_dump,
+)
 from narrator.models import Article, Block, BlockKind, Document, DroppedBlock
 
 __all__ = [
@@ -433,10 +440,10 @@ def find_byline(text: str) -> tuple[str | None, str | None]:
     return byline, date
 
 
-# A time of day or a time ago: "1:39 PM ET", "1 day ago", "Updated 3 hours ago".
+# A time ago, a time of day or a dotted date: "1 day ago", "1:39 PM ET", "11.03.17".
 _TIME = re.compile(
-    r"(?i)\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
-    r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\b|utc\b|gmt\b)|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
+    r"(?i)" + TIME_AGO + r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\b|utc\b|gmt\b)"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
 )
 _HANDLE = re.compile(r"(?<!\w)@\w{2,}")
 # Where a name ends: a separator, a comma, or the date, time or handle after it.
@@ -446,7 +453,6 @@ _DATE_WORDS = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
     | {"today", "yesterday", "published", "updated", "posted", "last"}
 )
-_NAME_LETTERS = re.compile(r"[^\W\d_]+")
 _NAME_PARTICLES = frozenset(
     {"de", "van", "von", "da", "del", "der", "den", "bin", "al", "la", "le"}
 )
@@ -509,20 +515,16 @@ def take_meta(
         if is_prose(block.text, 12):
             break
         window.append(block)
+    meta = [find_byline(b.text) for b in window]
     # A byline that says "By" outranks a name that reads as one; a name is no word of the
     # story's prose.
-    names = not any(find_byline(b.text)[0] for b in window)
-    written = {
-        w.casefold()
-        for b in blocks[start + len(window) :]
-        if is_prose(b.text, 12)
-        for w in _NAME_LETTERS.findall(b.text)
-    }
+    names = not any(who for who, _ in meta)
+    written = prose_words(b.text for b in blocks[start + len(window) :] if is_prose(b.text, 12))
     for index, block in enumerate(blocks[start:], start):
         if index - start >= len(window):
             rest.extend(blocks[index:])
             break
-        who, when = find_byline(block.text)
+        who, when = meta[index - start]
         if who is None and names and byline is None:
             after = blocks[index + 1].text if index + 1 < len(blocks) else ""
             who = find_name_byline(block.text, after, written.__contains__)
