@@ -31,6 +31,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from narrator.errors import InputTooLargeError, NoArticleError
+from narrator.extract._byline import clean_byline, date_after
 from narrator.extract._html_blocks import blocks_from_xml, filter_blocks, speakable
 from narrator.extract._html_clean import clean_tree, paragraphize, tidy_headings
 from narrator.extract._html_left_out import left_out_blocks
@@ -198,10 +199,28 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         found["title"] = title
     if "title" in found:
         found["title"] = strip_site_suffix(found["title"], found.get("site_name"), url)
+    if "byline" in found:
+        byline = clean_byline(
+            found.pop("byline"),
+            date_after(tree.text_content),
+            _site_words(found.get("site_name"), url),
+        )
+        if byline:
+            found["byline"] = byline
     language = _language(tree)
     if language:
         found["language"] = language
     return found
+
+
+def _site_words(site: str | None, url: str | None) -> list[str]:
+    """The site's name and its host, whole and by label ("cleveland.com", "cleveland")."""
+    names = [site] if site else []
+    if url:
+        host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
+        host = host.removeprefix("www.")
+        names += [host, *(label for label in host.split(".") if len(label) > 2)]
+    return names
 
 
 def _language(tree: HtmlElement) -> str | None:

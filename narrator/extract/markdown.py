@@ -20,6 +20,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from narrator.extract._byline import clean_byline, date_after
 from narrator.extract.chrome import (
     Rules,
     authored_prose,
@@ -115,7 +116,7 @@ def extract_markdown(document: Document, rules: Rules | None = None) -> Article:
     return Article(
         title=title,
         blocks=kept,
-        byline=byline or found_byline,
+        byline=byline or clean_byline(found_byline, date_after(lambda: document.text)),
         date=date or found_date,
         site_name=_text_value(meta, "site_name"),
         language=_text_value(meta, "language"),

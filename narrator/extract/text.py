@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from narrator.extract._byline import clean_byline, date_after
 from narrator.extract.chrome import (
     TIME_AGO,
     Rules,
@@ -141,7 +142,7 @@ def extract_text(document: Document, rules: Rules | None = None) -> Article:
     return Article(
         title=title,
         blocks=kept,
-        byline=byline,
+        byline=clean_byline(byline, date_after(lambda: text)),
         date=date,
         url=document.url,
         source=document.source,
