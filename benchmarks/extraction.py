@@ -31,6 +31,8 @@ whose title is the headline a reader of the input sees: the gold one, or, on a d
 gold title is on no line, the page's own ``<h1>`` where it is a line of the dump (on HTML it
 equals ``headline``). ``byline`` is the share of pages with a gold byline (Readability's)
 whose byline names its author: the words of one, folded, are all among the other's.
+``clean`` counts, of all pages where a byline was found, those whose byline reads as names
+only (no digit, handle, ";", date word, role, or capitals throughout): what "by ..." says.
 ``fail`` counts pages where the
 extractor raised or returned nothing. The speed lines time one extraction of the largest
 page (about 1 MB).

@@ -91,6 +91,21 @@ def byline_match(gold: str | None, ours: str | None) -> bool:
     return bool(want) and bool(got) and (want <= got or got <= want)
 
 
+# What a spoken byline should not hold: a digit, a handle, trafilatura's ";" join, a date
+# word ("May" and "June" left out: they are names too) or a role.
+_STRAY = re.compile(
+    r"\d|@|;|\b(?:january|february|march|april|july|august|september|october|november"
+    r"|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published"
+    r"|staff writer|reporter|correspondent|contributor)\b",
+    re.IGNORECASE,
+)
+
+
+def clean_byline_shape(byline: str) -> bool:
+    """Whether ``byline`` reads as names only: none of :data:`_STRAY`, not set in capitals."""
+    return not _STRAY.search(byline) and not (byline.isupper() and len(byline) > 5)
+
+
 def answerable(page: Page, dump: str) -> bool:
     """Whether the gold title, or its headline part, is a line of ``dump`` at all (a dump has
     no ``<title>``: a gold title taken from ``og:title`` is often on no line of the page)."""
@@ -190,6 +205,10 @@ class Summary:
     """Pages with a gold byline (the Readability pages that name an author)."""
     byline_hits: int
     """Of those, bylines that name the author (:func:`byline_match`)."""
+    bylines_found: int
+    """Pages (with a gold byline or not) where a byline was found."""
+    bylines_clean: int
+    """Of those, bylines that read as names only (:func:`clean_byline_shape`)."""
     precision: float
     recall: float
     f1: float
@@ -227,6 +246,8 @@ def summarize(
         byline_hits=sum(
             byline_match(p.byline, r.byline) for p, r in zip(pages, results, strict=True)
         ),
+        bylines_found=sum(1 for r in results if r.byline),
+        bylines_clean=sum(1 for r in results if r.byline and clean_byline_shape(r.byline)),
         precision=s.precision,
         recall=s.recall,
         f1=s.f1,
@@ -323,7 +344,7 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
     print(f"{len(pages)} pages; dumps in place: {sum(read_dump(p) is not None for p in pages)}")
     header = (
         f"{'half':<5} {'kind':<5} {'extractor':<15} {'pages':>5} {'title':>11} "
-        f"{'headline':>11} {'on-page':>11} {'seen':>11} {'byline':>11} "
+        f"{'headline':>11} {'on-page':>11} {'seen':>11} {'byline':>11} {'clean':>7} "
         f"{'P':>6} {'R':>6} {'F1':>6} {'fail':>4} {'s':>6}"
     )
     print(header)
@@ -343,9 +364,10 @@ def print_halves(shared: Path, halves: Sequence[str], *, verbose: bool = False) 
                 seen = f"{sight:5.1%} {row.seen_hits:>2}/{row.titled:<2}"
                 by = row.byline_hits / row.bylined if row.bylined else 0.0
                 byline = f"{by:5.1%} {row.byline_hits:>2}/{row.bylined:<2}"
+                clean = f"{row.bylines_clean:>3}/{row.bylines_found:<3}"
                 print(
                     f"{half:<5} {kind:<5} {name:<15} {row.pages:>5} {title:>11} {headline:>11} "
-                    f"{on_page:>11} {seen:>11} {byline:>11} "
+                    f"{on_page:>11} {seen:>11} {byline:>11} {clean:>7} "
                     f"{row.precision:6.3f} {row.recall:6.3f} {row.f1:6.3f} "
                     f"{row.failures:>4} {row.seconds:6.1f}"
                 )

@@ -49,6 +49,9 @@ DUMP_ON_PAGE_HEADLINE_FLOOR = 0.72
 # dumps 7/28 measured; a page below either.
 HTML_BYLINE_FLOOR = 0.78
 DUMP_BYLINE_FLOOR = 0.21
+# Bylines said as names only (2026-12-03): HTML 82/83 (trafilatura's author field 64/83),
+# dumps 32/32; a byline or two below.
+BYLINE_CLEAN_FLOOR = 0.95
 
 
 def _load(name: str) -> ModuleType:
@@ -117,6 +120,13 @@ def test_html_byline_floor(html: Any) -> None:
 def test_dump_byline_floor(dump: Any) -> None:
     assert dump.bylined >= 20
     assert dump.byline_hits / dump.bylined >= DUMP_BYLINE_FLOOR
+
+
+@pytest.mark.parametrize("kind", ["html", "dump"])
+def test_bylines_are_said_as_names(kind: str, request: pytest.FixtureRequest) -> None:
+    row = request.getfixturevalue(kind)
+    assert row.bylines_found >= 30
+    assert row.bylines_clean / row.bylines_found >= BYLINE_CLEAN_FLOOR
 
 
 def test_dump_precision_floor(dump: Any) -> None:
