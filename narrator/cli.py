@@ -103,6 +103,13 @@ allow_private_option = click.option(
     help="Allow URLs on loopback or private networks (local testing only).",
 )
 include_option = click.option("--include", "parts", multiple=True, metavar="PART", help=PARTS_HELP)
+intro_option = click.option(
+    "--intro", is_flag=True, help="Open with headline, byline, site and date."
+)
+outro_option = click.option("--outro", metavar="TEXT", help="A closing line to speak last.")
+disclosure_option = click.option(
+    "--disclosure", is_flag=True, help="Say (and tag) that the voice is synthetic."
+)
 lexicon_option = click.option(
     "--lexicon",
     "lexicons",
@@ -169,9 +176,9 @@ def _options(**kwargs: Any) -> Any:
     type=click.Path(dir_okay=False),
     help="Write sentence and word timings (narrator's timings JSON).",
 )
-@click.option("--intro", is_flag=True, help="Open with headline, byline, site and date.")
-@click.option("--outro", metavar="TEXT", help="A closing line to speak last.")
-@click.option("--disclosure", is_flag=True, help="Say (and tag) that the voice is synthetic.")
+@intro_option
+@outro_option
+@disclosure_option
 @include_option
 @click.option("--no-title", is_flag=True, help="Do not read the headline first.")
 @lexicon_option
@@ -364,6 +371,9 @@ def _narrate_batch(
 
 @cli.command()
 @click.argument("article")
+@intro_option
+@outro_option
+@disclosure_option
 @include_option
 @click.option("--no-title", is_flag=True, help="Leave out the headline.")
 @click.option("--written", is_flag=True, help="Print sentences as written, not as spoken.")
@@ -374,6 +384,9 @@ def _narrate_batch(
 @_errors_to_click
 def script(
     article: str,
+    intro: bool,
+    outro: str | None,
+    disclosure: bool,
     parts: tuple[str, ...],
     no_title: bool,
     written: bool,
@@ -383,9 +396,12 @@ def script(
     allow_private_urls: bool,
 ) -> None:
     """Print exactly what will be spoken for ARTICLE, one sentence per line."""
-    from .pipeline import load_article, make_script
+    from .pipeline import DISCLOSURE, load_article, make_script
 
     options = _options(
+        intro=intro,
+        outro=outro,
+        disclosure=DISCLOSURE if disclosure else None,
         parts=parts,
         include_title=not no_title,
         lexicons=lexicons,

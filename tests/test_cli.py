@@ -258,6 +258,27 @@ def test_script_prints_spoken_sentences(seed_path: Path) -> None:
     assert not re.search(r"\d", story)
 
 
+def test_script_shows_the_intro_outro_and_disclosure_narrate_would_say(tmp_path: Path) -> None:
+    page = tmp_path / "story.md"
+    page.write_text(
+        "---\ntitle: River park plan approved\nauthor: Jane Doe\n---\n\n"
+        + "The council met on Tuesday to discuss the plan for the river park. " * 6,
+        encoding="utf-8",
+    )
+    code, stdout, _ = run(
+        "script", str(page), "--intro", "--outro", "Thanks for listening.", "--disclosure"
+    )
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0] == "River park plan approved, by Jane Doe."
+    assert "synthetic voice" in lines[1]
+    assert lines[2].startswith("The council met on Tuesday")
+    assert lines[-1] == "Thanks for listening."
+    code, plain, _ = run("script", str(page))
+    assert plain.splitlines()[0] == "River park plan approved"
+    assert "Thanks" not in plain
+
+
 def test_voices_lists_profiles_and_engine_voices() -> None:
     code, stdout, _ = run("voices")
     assert code == 0
