@@ -20,7 +20,7 @@ from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from narrator.extract._html_blocks import speakable
 
-__all__ = ["choose_title", "document_title", "strip_site_suffix"]
+__all__ = ["choose_title", "document_title", "site_names", "strip_site_suffix"]
 
 _WORD = re.compile(r"\w+")
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|·•»:~]|::|[-–—])\s+")
@@ -117,17 +117,20 @@ def _sources(tree: HtmlElement) -> dict[str, tuple[str, set[str]]]:
 
 def _is_site_name(text: str, site: str | None, url: str | None) -> bool:
     squashed = "".join(_WORD.findall(text.casefold()))
-    return bool(squashed) and squashed in _site_names(site, url)
+    return bool(squashed) and squashed in site_names(site, url)
 
 
-def _site_names(site: str | None, url: str | None) -> set[str]:
+def site_names(site: str | None, url: str | None) -> set[str]:
+    """The site's names, squashed to letters and digits: its ``og:site_name``, its host
+    without "www." ("clevelandcom") and the host's labels ("cleveland")."""
     names = set()
     if site:
         names.add("".join(_WORD.findall(site.casefold())))
     if url:
         host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
+        names.add("".join(_WORD.findall(host.removeprefix("www."))))
         names.update(label for label in host.split(".") if len(label) > 2)
-    return names
+    return names - {""}
 
 
 def choose_title(
@@ -175,7 +178,7 @@ def strip_site_suffix(title: str, site: str | None, url: str | None) -> str:
     if len(_WORD.findall(last)) > _SITE_SUFFIX_WORDS:
         return title
     squashed = "".join(_WORD.findall(last.casefold()))
-    names = _site_names(site, url)
+    names = site_names(site, url)
     if not squashed or not any(
         squashed == name or (len(name) > 3 and name in squashed) for name in names
     ):

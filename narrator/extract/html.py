@@ -35,7 +35,7 @@ from narrator.extract._byline import clean_byline, date_after
 from narrator.extract._html_blocks import blocks_from_xml, filter_blocks, speakable
 from narrator.extract._html_clean import clean_tree, paragraphize, tidy_headings
 from narrator.extract._html_left_out import left_out_blocks
-from narrator.extract._html_title import choose_title, strip_site_suffix
+from narrator.extract._html_title import choose_title, site_names, strip_site_suffix
 from narrator.models import Article, Block, BlockKind, DocFormat, Document, DroppedBlock
 
 __all__ = ["MAX_HTML_BYTES", "extract_html", "strip_site_suffix"]
@@ -203,7 +203,7 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         byline = clean_byline(
             found.pop("byline"),
             date_after(tree.text_content),
-            _site_words(found.get("site_name"), url),
+            site_names(found.get("site_name"), url),
         )
         if byline:
             found["byline"] = byline
@@ -211,16 +211,6 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
     if language:
         found["language"] = language
     return found
-
-
-def _site_words(site: str | None, url: str | None) -> list[str]:
-    """The site's name and its host, whole and by label ("cleveland.com", "cleveland")."""
-    names = [site] if site else []
-    if url:
-        host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
-        host = host.removeprefix("www.")
-        names += [host, *(label for label in host.split(".") if len(label) > 2)]
-    return names
 
 
 def _language(tree: HtmlElement) -> str | None:
