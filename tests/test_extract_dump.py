@@ -207,6 +207,8 @@ def test_a_lede_under_a_comments_button_and_dated_byline_lines_is_read() -> None
         (["Maria Lindqvist", "1:39 PM ET"], "Maria Lindqvist"),
         (["Maria Lindqvist 1 day ago"], "Maria Lindqvist"),
         (["// By Maria Lindqvist • Mar 3, 2025"], "Maria Lindqvist"),
+        (["Maria Lindqvist", "ProfileFollowUnfollow"], "Maria Lindqvist"),  # follow button
+        (["Maria Lindqvist Follow"], "Maria Lindqvist"),
     ],
 )
 def test_a_byline_without_by_is_read_as_the_byline(meta: list[str], author: str) -> None:
@@ -225,6 +227,7 @@ def test_a_byline_without_by_is_read_as_the_byline(meta: list[str], author: str)
         ["Flood Gates | Mar 3, 2025"],  # a section label: its words are the story's
         ["Published Monday, March 3, 2025 8:22AM EST"],
         ["Maria Lindqvist"],  # a name with no date, time or handle: nothing says byline
+        ["Maria Lindqvist", "Followers of the river gathered"],  # a word, not a button
     ],
 )
 def test_a_name_shaped_line_needs_a_bylines_marks(meta: list[str]) -> None:

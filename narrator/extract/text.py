@@ -447,6 +447,8 @@ _TIME = re.compile(
     r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
 )
 _HANDLE = re.compile(r"(?<!\w)@\w{2,}")
+# An author's follow button or profile link, on the name's line or the next.
+_FOLLOW = re.compile(r"\W*(?:[Ff]ollow|FOLLOW|[Pp]rofile|PROFILE|[Vv]iew [Pp]rofile)(?=[A-Z]|\b)")
 # Where a name ends: a separator, a comma, or the date, time or handle after it.
 _NAME_END = re.compile(r"\s+[|•·—–-]\s+|,\s*|\s+(?=@\w|\d)|" + _AFTER_NAME.pattern, re.IGNORECASE)
 _NAME_WORD = re.compile(r"^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.)$")
@@ -494,11 +496,13 @@ def find_name_byline(text: str, after: str, common: Callable[[str], bool]) -> st
         return parse_date(line) is not None or _TIME.search(line) is not None
 
     if rest.strip():
-        evidence = marked(rest) or _HANDLE.search(rest) is not None
-    else:  # the next line opens with its date or time: "1:39 PM ET", "Apr 16, 2015"
+        evidence = marked(rest) or bool(_HANDLE.search(rest) or _FOLLOW.match(rest))
+    else:  # the next line opens with its date or time ("1:39 PM ET", "Apr 16, 2015") or
+        # is the author's follow button ("Follow", "ProfileFollowUnfollow")
         found = parse_date(after)
         opens = (found is not None and found[1] == 0) or _TIME.match(after) is not None
-        evidence = word_count(after) <= 12 and opens
+        button = word_count(after) <= 3 and _FOLLOW.match(after) is not None
+        evidence = (word_count(after) <= 12 and opens) or button
     return name if evidence else None
 
 
