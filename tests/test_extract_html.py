@@ -146,6 +146,15 @@ def test_split_blog_metadata_without_canonical_url_uses_the_fetch_url() -> None:
     assert article.url == "https://crumb.example.org/sourdough"
 
 
+def test_a_site_named_by_its_address_is_said_by_its_host() -> None:
+    text = (PAGES / "news_story.html").read_text(encoding="utf-8")
+    text = text.replace(
+        'content="The Coastal Courier"', 'content="http://www.coastal-courier.com/"'
+    )
+    assert 'content="http://www.coastal-courier.com/"' in text
+    assert extract_html(_doc(text)).site_name == "coastal-courier.com"
+
+
 def test_block_kinds_and_parts() -> None:
     article = _page("news_story.html")
     kinds = {block.kind for block in article.blocks}

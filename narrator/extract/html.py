@@ -63,6 +63,8 @@ _UNPARSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _WORD = re.compile(r"\w+")
+# A site named by its address: "http://www.tmz.com" is said as "tmz.com".
+_URL_PREFIX = re.compile(r"^(?:https?://)?www\.|^https?://", re.IGNORECASE)
 
 # Fewer words than this is not an article: a login wall, an empty shell, an error page.
 _MIN_ARTICLE_WORDS = 40
@@ -194,6 +196,10 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
         value = fields.get(theirs)
         if isinstance(value, str) and (value := speakable(value)):
             found[ours] = value
+    if "site_name" in found:
+        found["site_name"] = (
+            _URL_PREFIX.sub("", found["site_name"]).rstrip("/") or found["site_name"]
+        )
     title = choose_title(tree, found.get("title"), found.get("site_name"), url)
     if title is not None:
         found["title"] = title
