@@ -56,6 +56,20 @@ def test_a_promo_heading_before_the_headline_is_not_the_title() -> None:
     assert _extract(html).title == HEADLINE
 
 
+def test_the_headline_the_page_marks_up_outranks_its_search_title() -> None:
+    # The <title> and JSON-LD carry a search headline; the visible <h1>, og:title and the
+    # schema.org microdata say the story's own.
+    seo = "Ferry vote: harbour town keeps boat after campaign"
+    ld = json.dumps({"@type": "NewsArticle", "headline": seo})
+    html = (
+        f"<html><head><title>{seo} - Harbour News</title>"
+        f"<meta property='og:title' content='{HEADLINE}'>"
+        f"<script type='application/ld+json'>{ld}</script></head><body>"
+        f"<article><h1 itemprop='headline'>{HEADLINE}</h1>{STORY}</article></body></html>"
+    )
+    assert _extract(html).title == HEADLINE
+
+
 def test_a_section_name_as_the_h1_is_not_the_title() -> None:
     html = (
         f"<html><head><title>{HEADLINE}</title></head><body>"

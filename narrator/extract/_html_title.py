@@ -2,7 +2,7 @@
 
 A page names its headline in several places written independently: the ``<title>`` (often
 with the site's name around it), ``og:title`` and other ``<meta>`` tags, the JSON-LD
-``headline``, and a heading on the page. Any one of them can be wrong on its own: a promo
+``headline``, the schema.org microdata ``itemprop="headline"``, and a heading on the page. Any one of them can be wrong on its own: a promo
 ``<h2>`` or ``<h1>`` (Atlas Obscura's "Take your next trip with Atlas Obscura!"), a section
 name set as the page's ``<h1>`` (WebMD's "Allergies Health Center" above the story's
 ``<h2>``), the author's name as the blog's ``<h1>``. What two of them say word for word is
@@ -91,7 +91,7 @@ def _headlines_in(data: object, depth: int) -> Iterator[str]:
 
 def _sources(tree: HtmlElement) -> dict[str, tuple[str, set[str]]]:
     """Every title the page offers, folded, with its text and the kinds of source naming it
-    (``title``, ``meta``, ``ld``, ``heading``)."""
+    (``title``, ``meta``, ``ld``, ``item`` for microdata, ``heading``)."""
     found: dict[str, tuple[str, set[str]]] = {}
 
     def add(text: str, kind: str) -> None:
@@ -110,6 +110,9 @@ def _sources(tree: HtmlElement) -> dict[str, tuple[str, set[str]]]:
             add(meta.get("content") or "", "meta")
     for headline in _json_ld_headlines(tree):
         add(headline, "ld")
+    # schema.org microdata: the element (or <meta>) the page marks as its headline.
+    for el in tree.xpath("//*[@itemprop='headline']"):
+        add((el.get("content") or "") if el.tag == "meta" else el.text_content(), "item")
     for heading in tree.iter("h1", "h2"):
         add(heading.text_content(), "heading")
     return found
