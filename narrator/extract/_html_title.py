@@ -2,11 +2,12 @@
 
 A page names its headline in several places written independently: the ``<title>`` (often
 with the site's name around it), ``og:title`` and other ``<meta>`` tags, the JSON-LD
-``headline``, the schema.org microdata ``itemprop="headline"``, and a heading on the page. Any one of them can be wrong on its own: a promo
-``<h2>`` or ``<h1>`` (Atlas Obscura's "Take your next trip with Atlas Obscura!"), a section
-name set as the page's ``<h1>`` (WebMD's "Allergies Health Center" above the story's
-``<h2>``), the author's name as the blog's ``<h1>``. What two of them say word for word is
-the headline; trafilatura's own pick stands only when no two agree.
+``headline``, the schema.org microdata ``itemprop="headline"``, and a heading on the page.
+Any one of them can be wrong on its own: a promo ``<h2>`` or ``<h1>`` (Atlas Obscura's
+"Take your next trip with Atlas Obscura!"), a section name set as the page's ``<h1>``
+(WebMD's "Allergies Health Center" above the story's ``<h2>``), the author's name as the
+blog's ``<h1>``. What two of them say word for word is the headline; trafilatura's own
+pick stands only when no two agree.
 """
 
 from __future__ import annotations
