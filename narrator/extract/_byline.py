@@ -59,13 +59,12 @@ _GLUED_ROLE = re.compile(
 _GLUED_DIGITS = re.compile(r"(?<=[^\W\d_]{2})\d+\b")
 _SEPARATOR = re.compile(r"\s+[-–—|]\s+|,\s+")
 _WORD = re.compile(r"[^\W_]+")
-# Longer than a long list of authors: a paragraph a template put in the author field.
-_MOST_CHARS = 600
-
-
 # What a template writes before the names ("Analysis by", "Words by").
 _LEAD = re.compile(r"^(?:\S+\s+){0,2}?by\s+(?=\S)", re.IGNORECASE)
+# Two or more words in capitals: a name set in capitals ("MARY CLARE JALONICK").
 _UPPER_RUN = re.compile(r"\b[A-Z][A-Z'’.-]+(?:\s+(?:[A-Z][A-Z'’.-]*|and))*\s+[A-Z][A-Z'’.-]+\b")
+# Longer than a long list of authors: a paragraph a template put in the author field.
+_MOST_CHARS = 600
 
 
 def _fold(word: str) -> str:
