@@ -233,3 +233,32 @@ def test_a_byline_without_by_is_read_as_the_byline(meta: list[str], author: str)
 def test_a_name_shaped_line_needs_a_bylines_marks(meta: list[str]) -> None:
     text = "\n".join([*MENU, HEADLINE, *meta, *PROSE, *PROSE[::-1], *FOOTER])
     assert _read(text).byline is None
+
+
+def test_a_title_cased_headline_of_two_sentences_is_the_headline() -> None:
+    # A headline may end with a full stop and hold two sentences, set in title case as
+    # headlines are; the photo caption under it, with its credit, is never the headline.
+    headline = "Flood Gates Hold as the Melt Arrives. Why the Valley Is Not Worried."
+    caption = (
+        "The flood gates at the north end of the valley on Monday morning. "
+        "Photograph by Jan Berg/Valley Press"
+    )
+    text = "\n".join(
+        [
+            "Valley Press",
+            *MENU,
+            "RIVERS",
+            headline,
+            "By Jane Doe Updated March 3, 2025",
+            "Print Article",
+            "Text size",
+            caption,
+            *PROSE,
+            *PROSE[::-1],
+            *FOOTER,
+        ]
+    )
+    article = _read(text)
+    assert article.title == headline
+    assert article.byline == "Jane Doe"
+    assert "Photograph by" not in (article.title or "")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from narrator.extract._lines import main_run, score_lines, word_shares
+from narrator.extract._lines import FUNCTION_WORDS, main_run, score_lines, word_shares
 from narrator.extract.chrome import DROP, Rules, shorten, word_count
 from narrator.models import Block, DroppedBlock
 
@@ -81,7 +81,17 @@ _CREDIT = re.compile(
     r"|/\s*[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+)*\s*$|\(\w[\w.-]*\.[a-z]{2,4}\)\s*$",
     re.IGNORECASE,
 )
+# A caption's credit said as one ("Photograph by Robyn Beck/AFP", "Image: Getty"): a
+# headline never carries one.
+_CAPTION = re.compile(
+    r"\b(?:photo|photograph|image|picture|illustration)s?\s*(?:by\b|:)|\bgetty images\b",
+    re.IGNORECASE,
+)
 _INNER_SENTENCE = re.compile(r"\w[.!?]\s+[A-Z]")
+# A line with this share of its content words capitalised is set in title case, as headlines
+# are ("Home Depot Stock Is Falling. Why You Shouldn't Worry."), prose never.
+_TITLE_CASE = 0.8
+_TITLE_CASE_WORDS = 4
 # A heading's permalink mark, pasted with it ("Installation¶", "Usage #").
 _PERMALINK = re.compile(r"\s*[¶§#🔗]$")
 
@@ -314,10 +324,18 @@ def _heading_shaped(line: str) -> bool:
     first = next((c for c in line if c.isalnum()), "")
     return (
         _TITLE_MIN_WORDS <= words <= _TITLE_MAX_WORDS
-        and not _ENDS_PERIOD.search(line)
+        and (not (end := _ENDS_PERIOD.search(line)) or (end[0][0] == "." and _title_cased(line)))
         and not first.islower()
         and not line.isupper()
     )
+
+
+def _title_cased(line: str) -> bool:
+    """Whether ``line`` is set in title case, as headlines are and prose never is: most of
+    its words other than function words capitalised ("Home Depot Stock Is Falling. Why You
+    Shouldn't Worry.", "Flood Gates Hold as the Melt Arrives")."""
+    content = [w for w in _ALPHA_WORD.findall(line) if w.lower() not in FUNCTION_WORDS]
+    return len(content) >= _TITLE_CASE_WORDS and word_shares(content)[1] >= _TITLE_CASE
 
 
 def is_link_row(line: str) -> bool:
@@ -393,10 +411,14 @@ def title_candidates(
             continue
         if story[i] and i >= first and word_count(line) > 20:
             continue
-        if _FILE_NAME.search(line) or is_link_row(line):
-            continue
-        if _is_prose(line) and (i >= lead or _INNER_SENTENCE.search(line)):
-            continue  # two sentences of prose: the text, not a heading
+        if _FILE_NAME.search(line) or is_link_row(line) or _CAPTION.search(line):
+            continue  # a file name, a row of links, a photo's caption with its credit
+        if (
+            _is_prose(line)
+            and (i >= lead or _INNER_SENTENCE.search(line))
+            and not _title_cased(line)
+        ):
+            continue  # two sentences of prose: the text, not a heading (unless title-cased)
         words = _content_words(line)
         topic = sum(1 for w in words if vocabulary[w]) / len(words) if words else 0.0
         lede_topic = len(words & lede_words) / len(words) if words else 0.0
