@@ -262,3 +262,19 @@ def test_a_title_cased_headline_of_two_sentences_is_the_headline() -> None:
     assert article.title == headline
     assert article.byline == "Jane Doe"
     assert "Photograph by" not in (article.title or "")
+
+
+def test_a_row_of_label_value_pairs_is_not_the_headline() -> None:
+    # A review's spec row sits between its headline (and dated byline) and the story.
+    text = "\n".join(
+        [
+            *MENU,
+            "Flood gates review",
+            "13/06/2014 Jane Doe All, Books, Reviews",
+            "Tested by: Jane Doe Price: £23.99 More info: www.valley-press.example",
+            *PROSE,
+            *PROSE[::-1],
+            *FOOTER,
+        ]
+    )
+    assert _read(text).title == "Flood gates review"

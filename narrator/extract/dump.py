@@ -88,6 +88,7 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _INNER_SENTENCE = re.compile(r"\w[.!?]\s+[A-Z]")
+_WEB_ADDRESS = re.compile(r"\bwww\.|https?://", re.IGNORECASE)
 # A line with this share of its content words capitalised is set in title case, as headlines
 # are ("Home Depot Stock Is Falling. Why You Shouldn't Worry."), prose never.
 _TITLE_CASE = 0.8
@@ -413,6 +414,8 @@ def title_candidates(
             continue
         if _FILE_NAME.search(line) or is_link_row(line) or _CAPTION.search(line):
             continue  # a file name, a row of links, a photo's caption with its credit
+        if _WEB_ADDRESS.search(line) or line.count(": ") >= 2:
+            continue  # a web address or a row of "Label: value" pairs ("RRP: £23.99")
         if (
             _is_prose(line)
             and (i >= lead or _INNER_SENTENCE.search(line))
