@@ -187,20 +187,24 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def offer(kind: str, value: Any) -> bool:
+        # Never block for good: a consumer that stopped reading leaves the queue full.
+        while not stop.is_set():
+            try:
+                box.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        box.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer("item", item):
                     return
-            box.put(("done", None))
+            offer("done", None)
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            box.put(("error", exc))
+            offer("error", exc)
 
     thread = threading.Thread(target=produce, name="narrator-synthesis", daemon=True)
     thread.start()
